@@ -1,0 +1,92 @@
+#include "actors/process_reader.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/child_bridge.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/process/line_splitter.hpp"
+
+namespace agentrt {
+
+namespace {
+
+struct process_reader_state {
+  caf::actor adapter;
+  caf::actor session;
+  std::shared_ptr<child_slot> child;
+  std::vector<process::line_splitter> splitters;  // indexed by output_stream
+  std::size_t max_line = 0;
+  int open_streams = 2;
+  std::uint64_t generation = 0;
+
+  static inline const char* name = "process_reader";
+};
+
+using reader_actor = caf::stateful_actor<process_reader_state>;
+
+void release(reader_actor* self, std::uint64_t bytes) {
+  if (bytes == 0) return;
+  if (auto child = self->state.child->get()) child->release(bytes);
+}
+
+// Sends the lines collected so far; the batch carries `credit` bytes of pipe credit, which is
+// released at once when there is nothing to send.
+void flush(reader_actor* self, output_lines& batch, std::uint64_t credit) {
+  if (batch.lines.empty()) {
+    release(self, credit);
+    return;
+  }
+  batch.bytes = credit;
+  self->send(self->state.adapter, std::move(batch));
+  batch.lines.clear();
+}
+
+// Splits `bytes` (empty at end of stream) and hands on complete lines and oversize notices in
+// stream order.
+void split(reader_actor* self, output_stream stream, const std::string* bytes) {
+  auto& st = self->state;
+  output_lines batch{stream, {}, 0};
+  auto on_line = [&](std::string_view line) { batch.lines.emplace_back(line); };
+  auto on_oversize = [&](std::size_t length) {
+    flush(self, batch, 0);
+    self->send(st.adapter, oversize_line{stream, length, st.max_line});
+  };
+  auto& splitter = st.splitters[static_cast<int>(stream)];
+  if (bytes != nullptr)
+    splitter.feed(*bytes, on_line, on_oversize);
+  else
+    splitter.finish(on_line, on_oversize);
+  flush(self, batch, bytes != nullptr ? bytes->size() : 0);
+}
+
+caf::behavior process_reader(reader_actor* self, caf::actor adapter,
+                             std::shared_ptr<child_slot> child, std::size_t max_line_bytes,
+                             std::uint64_t generation) {
+  auto& st = self->state;
+  st.adapter = std::move(adapter);
+  st.child = std::move(child);
+  st.max_line = max_line_bytes;
+  st.splitters.assign(2, process::line_splitter{max_line_bytes});
+  st.generation = generation;
+  return {
+    [self](const output_chunk& chunk) { split(self, chunk.stream, &chunk.bytes); },
+    [self](const output_closed& closed) {
+      split(self, closed.stream, nullptr);
+      if (--self->state.open_streams > 0) return;
+      self->send(self->state.adapter, output_drained{self->state.generation});
+      self->quit();
+    },
+    [self](const lines_consumed& consumed) { release(self, consumed.bytes); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_process_reader(caf::local_actor* session, caf::actor adapter,
+                                std::shared_ptr<child_slot> child, std::size_t max_line_bytes,
+                                std::uint64_t generation) {
+  return session->spawn<caf::linked>(process_reader, std::move(adapter), std::move(child),
+                                     max_line_bytes, generation);
+}
+
+}  // namespace agentrt

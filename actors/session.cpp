@@ -1,0 +1,188 @@
+#include "actors/session.hpp"
+
+#include <caf/all.hpp>
+
+#include <csignal>
+
+#include "actors/child_bridge.hpp"
+#include "actors/message_adapter.hpp"
+#include "actors/process_reader.hpp"
+#include "actors/session_state.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+namespace agentrt {
+
+namespace {
+
+std::int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct session_actor_state {
+  session_env env;
+  caf::actor supervisor;
+  caf::actor adapter;
+  query_command query;
+  session_info info;
+  session_state run;
+  std::shared_ptr<child_slot> child;
+
+  static inline const char* name = "session";
+};
+
+using session_actor = caf::stateful_actor<session_actor_state>;
+
+void report(session_actor* self) {
+  auto& st = self->state;
+  st.info.status = st.run.status();
+  self->send(st.supervisor, st.info);
+}
+
+void publish_status(session_actor* self) {
+  auto& st = self->state;
+  status_change change;
+  change.status = st.run.status();
+  change.exit_code = st.run.exited() ? st.run.exit_code() : -1;
+  change.signal = st.run.exited() ? st.run.signal() : -1;
+  change.error = st.run.error();
+  change.generation = st.info.generation;
+  self->send(st.adapter, std::move(change));
+  report(self);
+  if (is_terminal(st.run.status()))
+    self->send(st.supervisor, session_ended{st.info.session_id, st.info.generation});
+}
+
+void apply(session_actor* self, std::optional<session_status> changed) {
+  if (changed) publish_status(self);
+}
+
+// The process of the current run, once it started.
+std::shared_ptr<process::child_handle> current_child(session_actor* self) {
+  return self->state.child->get();
+}
+
+void start_run(session_actor* self) {
+  auto& st = self->state;
+  st.run = session_state{};
+  st.info.pid = 0;
+  st.info.started_at_ms = wall_clock_ms();
+  self->send(st.adapter, run_started{st.info.generation, st.query.provider});
+  publish_status(self);
+  auto plan = providers::plan_launch(st.query, *st.env.launch);
+  if (auto* error = std::get_if<std::string>(&plan)) {
+    apply(self, st.run.on_spawn_failed(std::move(*error)));
+    return;
+  }
+  auto& launch = std::get<providers::launch_plan>(plan);
+  for (const auto& warning : launch.warnings)
+    self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, 0});
+  st.child->set(nullptr);
+  auto reader = spawn_process_reader(self, st.adapter, st.child, st.env.policy.max_line_bytes,
+                                     st.info.generation);
+  auto bridge = std::make_shared<child_bridge>(caf::actor_cast<caf::actor>(self), reader,
+                                               st.info.generation, st.child);
+  st.env.host->spawn(std::move(launch.spec), std::move(bridge));
+}
+
+void signal_run(session_actor* self, int sig) {
+  if (auto child = current_child(self)) child->signal_group(sig);
+}
+
+caf::result<command_ack> stop(session_actor* self) {
+  auto& st = self->state;
+  if (is_terminal(st.run.status()))
+    return make_error(errc::session_not_running,
+                      "Session " + st.info.session_id + " is not running (" +
+                        std::string{to_string(st.run.status())} + ")");
+  if (!st.run.stop_requested()) {
+    st.run.on_stop_requested();
+    signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts
+    self->delayed_send(self, st.env.policy.stop_grace, kill_tick{st.info.generation});
+  }
+  return command_ack{st.info.session_id};
+}
+
+bool current(session_actor* self, std::uint64_t generation) {
+  return generation == self->state.info.generation;
+}
+
+caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
+                      std::vector<caf::actor> subscribers, session_env env) {
+  auto& st = self->state;
+  st.env = env;
+  st.supervisor = std::move(supervisor);
+  st.info.session_id = query.session_id;
+  st.info.provider = query.provider;
+  st.info.generation = 1;
+  st.query = std::move(query);
+  st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers));
+  st.child = std::make_shared<child_slot>();
+  // Whatever ends this actor, its agent does not outlive it.
+  self->attach_functor([slot = st.child] {
+    if (auto child = slot->get()) child->signal_group(SIGKILL);
+  });
+  start_run(self);
+  return {
+    [self](query_command& query) -> caf::result<command_ack> {
+      auto& st = self->state;
+      if (!is_terminal(st.run.status()))
+        return make_error(errc::duplicate_session, "Session already running");
+      st.query = std::move(query);
+      st.info.provider = st.query.provider;
+      ++st.info.generation;
+      start_run(self);
+      return command_ack{st.info.session_id};
+    },
+    [self](const stop_command&) { return stop(self); },
+    [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
+    [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
+    [self](const child_started& started) {
+      if (!current(self, started.generation)) return;
+      self->state.info.pid = started.pid;
+      apply(self, self->state.run.on_spawned());
+      if (self->state.run.stop_requested()) signal_run(self, SIGTERM);
+    },
+    [self](child_spawn_failed& failed) {
+      if (!current(self, failed.generation)) return;
+      apply(self, self->state.run.on_spawn_failed(std::move(failed.error)));
+    },
+    [self](const child_exited& exited) {
+      if (!current(self, exited.generation)) return;
+      auto& st = self->state;
+      apply(self, st.run.on_exited(exited.exit_code, exited.signal));
+      if (!is_terminal(st.run.status()))
+        self->delayed_send(self, st.env.policy.drain_grace, drain_tick{exited.generation});
+    },
+    [self](const output_drained& drained) {
+      if (current(self, drained.generation)) apply(self, self->state.run.on_drained());
+    },
+    [self](const turn_event& turn) { apply(self, self->state.run.on_turn(turn)); },
+    [self](const cost_update& cost) {
+      auto& info = self->state.info;
+      info.total_cost_usd = cost.total_cost_usd;
+      info.input_tokens = cost.input_tokens;
+      info.output_tokens = cost.output_tokens;
+      report(self);
+    },
+    [self](const kill_tick& tick) {
+      if (current(self, tick.generation) && !self->state.run.exited()) signal_run(self, SIGKILL);
+    },
+    [self](const drain_tick& tick) {
+      // A descendant that left the process group still holds the pipes: stop waiting for it.
+      if (current(self, tick.generation) && !is_terminal(self->state.run.status()))
+        if (auto child = current_child(self)) child->close_output();
+    },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
+                         std::vector<caf::actor> subscribers, session_env env) {
+  return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
+                           std::move(subscribers), env);
+}
+
+}  // namespace agentrt

@@ -1,0 +1,34 @@
+#pragma once
+// The session actor: one agent session across its runs (a finished session may run again).
+//
+// Owns the run's state machine (session_state), its process (signals go to the process group),
+// a message adapter (for the session's life) and a process reader (per run). Status comes from
+// the process and the stream, never from an assumption; the terminal status is published only
+// after the last line of output. stop: SIGTERM to the group, SIGKILL after the policy's grace.
+// When the actor ends for any reason, the run's process group is killed.
+//
+// Receives: query_command (run again), stop_command, subscribe / unsubscribe, and the internal
+// child_*, turn_event, cost_update, output_drained and *_tick messages.
+// Sends: session_info and session_ended to the supervisor.
+
+#include <caf/fwd.hpp>
+
+#include <vector>
+
+#include "actors/session_policy.hpp"
+#include "messages/commands.hpp"
+#include "runtime/process/process_host.hpp"
+#include "runtime/providers/launch_recipe.hpp"
+
+namespace agentrt {
+
+struct session_env {
+  process::process_host* host;
+  const providers::launch_config* launch;
+  session_policy policy;
+};
+
+caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
+                         std::vector<caf::actor> subscribers, session_env env);
+
+}  // namespace agentrt

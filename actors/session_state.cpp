@@ -1,0 +1,67 @@
+#include "actors/session_state.hpp"
+
+namespace agentrt {
+
+std::optional<session_status> session_state::set(session_status s) {
+  if (s == status_) return std::nullopt;
+  status_ = s;
+  return s;
+}
+
+std::optional<session_status> session_state::on_spawned() {
+  if (status_ != session_status::starting) return std::nullopt;
+  return set(session_status::running);
+}
+
+std::optional<session_status> session_state::on_spawn_failed(std::string error) {
+  if (is_terminal(status_)) return std::nullopt;
+  error_ = std::move(error);
+  return set(session_status::error);
+}
+
+std::optional<session_status> session_state::on_turn(const turn_event& turn) {
+  if (is_terminal(status_)) return std::nullopt;
+  switch (turn.kind) {
+    case turn_event::started:
+      last_turn_ = turn_outcome::open;
+      turn_error_.clear();
+      return exited_ ? std::nullopt : set(session_status::running);
+    case turn_event::ended_ok:
+      last_turn_ = turn_outcome::ok;
+      break;
+    case turn_event::ended_error:
+      last_turn_ = turn_outcome::failed;
+      turn_error_ = turn.error;
+      break;
+  }
+  return exited_ ? std::nullopt : set(session_status::idle);
+}
+
+std::optional<session_status> session_state::on_exited(int exit_code, int signal) {
+  exited_ = true;
+  exit_code_ = exit_code;
+  signal_ = signal;
+  return settle();
+}
+
+std::optional<session_status> session_state::on_drained() {
+  drained_ = true;
+  return settle();
+}
+
+std::optional<session_status> session_state::settle() {
+  if (!exited_ || !drained_ || is_terminal(status_)) return std::nullopt;
+  if (stop_requested_) return set(session_status::stopped);
+  if (last_turn_ == turn_outcome::failed) {
+    error_ = turn_error_;
+    return set(session_status::error);
+  }
+  if (last_turn_ == turn_outcome::ok) return set(session_status::done);
+  error_ = signal_ > 0 ? "the agent was killed by signal " + std::to_string(signal_) +
+                           " before its final result"
+                       : "the agent exited with code " + std::to_string(exit_code_) +
+                           " without a final result";
+  return set(session_status::error);
+}
+
+}  // namespace agentrt

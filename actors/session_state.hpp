@@ -1,0 +1,59 @@
+#pragma once
+// The state machine of one session run, without actors: what the process and the stream report
+// goes in, the session's status comes out. Not thread-safe (owned by the session actor).
+//
+//   starting --spawned--> running --turn ended--> idle --turn started--> running
+//   any live state --exited and output drained--> done | error | stopped
+//   starting --spawn failed--> error
+//
+// The terminal status is decided only once the process has exited AND its output was drained,
+// so it always follows the last message. The stream decides first, the exit status second:
+//   stop requested                 -> stopped
+//   last turn ended with an error  -> error (the stream's error text)
+//   last turn ended successfully   -> done
+//   no final result                -> error ("exited with code N / killed by signal S without a
+//                                     final result")
+
+#include <optional>
+#include <string>
+
+#include "messages/internal.hpp"
+#include "messages/status.hpp"
+
+namespace agentrt {
+
+class session_state {
+ public:
+  session_status status() const { return status_; }
+  const std::string& error() const { return error_; }
+  int exit_code() const { return exit_code_; }
+  int signal() const { return signal_; }
+  bool exited() const { return exited_; }
+  bool stop_requested() const { return stop_requested_; }
+
+  // Each input returns the new status when it changed.
+  std::optional<session_status> on_spawned();
+  std::optional<session_status> on_spawn_failed(std::string error);
+  std::optional<session_status> on_turn(const turn_event& turn);
+  void on_stop_requested() { stop_requested_ = true; }
+  std::optional<session_status> on_exited(int exit_code, int signal);
+  std::optional<session_status> on_drained();
+
+ private:
+  std::optional<session_status> set(session_status s);
+  std::optional<session_status> settle();
+
+  enum class turn_outcome { none, open, ok, failed };
+
+  session_status status_ = session_status::starting;
+  turn_outcome last_turn_ = turn_outcome::none;
+  std::string turn_error_;
+  std::string error_;
+  bool exited_ = false;
+  bool drained_ = false;
+  bool stop_requested_ = false;
+  int exit_code_ = -1;
+  int signal_ = -1;
+};
+
+}  // namespace agentrt

@@ -1,0 +1,19 @@
+#pragma once
+// The supervisor actor: owns the session table and is the one entry point for commands.
+//
+// query: spawns one session actor per new session id (monitored); a duplicate id of a running
+// session is rejected ("Session already running"); a finished session's id runs it again.
+// stop / subscribe / unsubscribe: routed to the session (subscribe with an empty id: every
+// session, present and future). list: the table, kept current by the sessions' reports.
+// A finished session is removed after the policy's cleanup grace, by a timer that carries the
+// session's generation, so a session that ran again meanwhile stays.
+
+#include <caf/fwd.hpp>
+
+#include "actors/session.hpp"
+
+namespace agentrt {
+
+caf::actor spawn_supervisor(caf::actor_system& sys, session_env env);
+
+}  // namespace agentrt

@@ -1,0 +1,52 @@
+#pragma once
+// The provider adapter contract: one line of a provider's stdout in, normalized messages out.
+//
+// Adapters are small state machines (ids, cost totals) with no I/O and no actors: testable with a
+// string. They never throw; malformed input becomes an `error` message. One instance per agent
+// process; not thread-safe.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/events.hpp"
+#include "messages/internal.hpp"
+
+namespace agentrt::adapters {
+
+// What one line produced. Messages carry id, type, parent_id, content and timestamp; the caller
+// fills session_id and seq.
+struct adapter_output {
+  std::vector<agent_message> messages;
+  std::optional<turn_event> turn;     // the stream says a turn started or ended
+  std::optional<cost_update> cost;    // cumulative totals, when they changed
+  std::string provider_session_id;    // when the line carried one
+
+  void clear() {
+    messages.clear();
+    turn.reset();
+    cost.reset();
+    provider_session_id.clear();
+  }
+};
+
+class provider_adapter {
+ public:
+  virtual ~provider_adapter() = default;
+  virtual void on_line(std::string_view line, adapter_output& out) = 0;
+};
+
+// A normalized `error` message {message: text} with a fresh id, for errors the runtime itself
+// reports in a session's stream (e.g. a skipped oversize line).
+agent_message make_error_message(const std::string& text);
+
+// The adapter for a provider's stream format, or nullptr for an unknown provider.
+// "fake" speaks claude's format.
+std::unique_ptr<provider_adapter> make_adapter(const std::string& provider);
+
+// The providers make_adapter knows.
+const std::vector<std::string>& known_providers();
+
+}  // namespace agentrt::adapters

@@ -1,0 +1,109 @@
+#pragma once
+// Commands a front door (embedding API, sidecar, CLI) sends to the supervisor, and their replies.
+// Plain structs; inspect() makes them serializable (CAF 0.17 style).
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "messages/status.hpp"
+
+namespace agentrt {
+
+// Start a session (or run a finished one again). Empty strings and zeros mean "default".
+struct query_command {
+  std::string session_id;
+  std::string provider;  // claude, fake, ...; empty: the runtime's default provider
+  std::string prompt;
+  std::string cwd;
+  std::string model;
+  std::int32_t max_turns = 0;
+  double max_budget_usd = 0;
+  std::string resume_id;
+  std::string permission_mode;
+  std::string system_prompt;
+  std::vector<std::string> additional_directories;
+  std::map<std::string, std::string> extra_env;
+  std::string provider_config;  // a JSON object as text, provider specific
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, query_command& x) {
+  return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
+           x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode,
+           x.system_prompt, x.additional_directories, x.extra_env, x.provider_config);
+}
+
+// A follow-up prompt to a live session.
+struct prompt_command {
+  std::string session_id;
+  std::string prompt;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, prompt_command& x) {
+  return f(caf::meta::type_name("prompt_command"), x.session_id, x.prompt);
+}
+
+// Stop a session: SIGTERM to the agent's process group, SIGKILL after the grace period.
+struct stop_command {
+  std::string session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stop_command& x) {
+  return f(caf::meta::type_name("stop_command"), x.session_id);
+}
+
+// Ask for the session table. The reply is a session_list.
+struct list_command {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_command&) {
+  return f(caf::meta::type_name("list_command"));
+}
+
+// One row of the session table.
+struct session_info {
+  std::string session_id;
+  std::string provider;
+  session_status status = session_status::starting;
+  std::uint64_t generation = 0;
+  std::int32_t pid = 0;
+  std::uint64_t messages = 0;
+  double total_cost_usd = 0;
+  std::uint64_t input_tokens = 0;
+  std::uint64_t output_tokens = 0;
+  std::int64_t started_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status,
+           x.generation, x.pid, x.messages, x.total_cost_usd, x.input_tokens, x.output_tokens,
+           x.started_at_ms);
+}
+
+struct session_list {
+  std::vector<session_info> sessions;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_list& x) {
+  return f(caf::meta::type_name("session_list"), x.sessions);
+}
+
+// The positive reply to query, prompt, stop, subscribe and unsubscribe.
+struct command_ack {
+  std::string session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_ack& x) {
+  return f(caf::meta::type_name("command_ack"), x.session_id);
+}
+
+}  // namespace agentrt

@@ -1,0 +1,184 @@
+#pragma once
+// Messages between the actors of one session; not part of the public vocabulary but typed and
+// serializable like the rest, so that nothing in the chain is special.
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace agentrt {
+
+enum class output_stream : std::uint8_t { out, err };
+
+// Bytes read from one of the child's pipes (I/O thread -> process reader).
+struct output_chunk {
+  output_stream stream = output_stream::out;
+  std::string bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_chunk& x) {
+  return f(caf::meta::type_name("output_chunk"), x.stream, x.bytes);
+}
+
+// A pipe reached end of file, or was closed by the runtime (I/O thread -> process reader).
+struct output_closed {
+  output_stream stream = output_stream::out;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_closed& x) {
+  return f(caf::meta::type_name("output_closed"), x.stream);
+}
+
+// Complete lines of one stream (process reader -> message adapter). `bytes` is the pipe credit
+// the batch holds; the adapter returns it with lines_consumed once the lines are published.
+struct output_lines {
+  output_stream stream = output_stream::out;
+  std::vector<std::string> lines;
+  std::uint64_t bytes = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_lines& x) {
+  return f(caf::meta::type_name("output_lines"), x.stream, x.lines, x.bytes);
+}
+
+// A line longer than the limit was skipped (process reader -> message adapter), in its place
+// between the batches before and after it.
+struct oversize_line {
+  output_stream stream = output_stream::out;
+  std::uint64_t length = 0;
+  std::uint64_t limit = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, oversize_line& x) {
+  return f(caf::meta::type_name("oversize_line"), x.stream, x.length, x.limit);
+}
+
+// Credit returned to the process reader (message adapter -> process reader).
+struct lines_consumed {
+  std::uint64_t bytes = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lines_consumed& x) {
+  return f(caf::meta::type_name("lines_consumed"), x.bytes);
+}
+
+// Both pipes are closed and every line was handed on (process reader -> message adapter), then
+// published (message adapter -> session).
+struct output_drained {
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_drained& x) {
+  return f(caf::meta::type_name("output_drained"), x.generation);
+}
+
+// The agent's process was started (I/O layer -> session).
+struct child_started {
+  std::uint64_t generation = 0;
+  std::int32_t pid = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_started& x) {
+  return f(caf::meta::type_name("child_started"), x.generation, x.pid);
+}
+
+// The agent's process could not be started (I/O layer -> session).
+struct child_spawn_failed {
+  std::uint64_t generation = 0;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_spawn_failed& x) {
+  return f(caf::meta::type_name("child_spawn_failed"), x.generation, x.error);
+}
+
+// The agent's process exited and was reaped (I/O layer -> session). signal is 0 for a normal exit.
+struct child_exited {
+  std::uint64_t generation = 0;
+  std::int32_t exit_code = -1;
+  std::int32_t signal = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_exited& x) {
+  return f(caf::meta::type_name("child_exited"), x.generation, x.exit_code, x.signal);
+}
+
+// What the stream says about the turn (message adapter -> session).
+struct turn_event {
+  enum kind_t : std::uint8_t { started, ended_ok, ended_error };
+  kind_t kind = started;
+  std::string error;
+  std::string provider_session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, turn_event& x) {
+  return f(caf::meta::type_name("turn_event"), x.kind, x.error, x.provider_session_id);
+}
+
+// Timers. Each carries the generation (run) it was set for, so a timer that outlived its run is
+// recognised and ignored.
+struct cleanup_tick {
+  std::string session_id;
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cleanup_tick& x) {
+  return f(caf::meta::type_name("cleanup_tick"), x.session_id, x.generation);
+}
+
+struct kill_tick {
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kill_tick& x) {
+  return f(caf::meta::type_name("kill_tick"), x.generation);
+}
+
+// The output did not close within the drain grace after the process exited (a descendant that
+// left the process group holds the pipe).
+struct drain_tick {
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_tick& x) {
+  return f(caf::meta::type_name("drain_tick"), x.generation);
+}
+
+// A new run of the session begins (session -> message adapter): a fresh provider adapter.
+struct run_started {
+  std::uint64_t generation = 0;
+  std::string provider;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_started& x) {
+  return f(caf::meta::type_name("run_started"), x.generation, x.provider);
+}
+
+// A session reached a terminal status (session -> supervisor).
+struct session_ended {
+  std::string session_id;
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_ended& x) {
+  return f(caf::meta::type_name("session_ended"), x.session_id, x.generation);
+}
+
+}  // namespace agentrt

@@ -1,0 +1,43 @@
+#pragma once
+// CAF type IDs for every message of the vocabulary, so that they can be serialized and cross
+// the network. Register with cfg.add_message_types<caf::id_block::agentrt>().
+
+#include <caf/type_id.hpp>
+
+#include "messages/commands.hpp"
+#include "messages/events.hpp"
+#include "messages/internal.hpp"
+#include "messages/subscription.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(agentrt, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::query_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::prompt_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::stop_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::list_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::subscribe_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::unsubscribe_command))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::session_info))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::session_list))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::command_ack))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::agent_message))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::status_change))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::cost_update))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::log_line))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::output_chunk))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::output_closed))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::output_lines))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::oversize_line))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::lines_consumed))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::output_drained))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::child_started))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::child_spawn_failed))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::child_exited))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::turn_event))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::cleanup_tick))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::kill_tick))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_tick))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
+  CAF_ADD_TYPE_ID(agentrt, (agentrt::session_ended))
+
+CAF_END_TYPE_ID_BLOCK(agentrt)

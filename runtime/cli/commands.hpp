@@ -1,0 +1,26 @@
+#pragma once
+// The CLI's commands. Each returns the process exit status.
+
+#include <string>
+#include <vector>
+
+namespace agentrt::cli {
+
+struct run_options {
+  std::string provider = "fake";
+  bool json = false;
+  std::string cwd;
+  std::string model;
+  std::string provider_config;
+  std::vector<std::string> prompts;
+};
+
+int run_command(const run_options& opts);
+
+struct demo_options {
+  bool json = false;
+};
+
+int demo_command(const demo_options& opts);
+
+}  // namespace agentrt::cli

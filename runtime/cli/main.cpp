@@ -1,0 +1,34 @@
+// agentrt: run AI coding-agent sessions through the actor runtime.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "runtime/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
+  app.require_subcommand(1);
+
+  agentrt::cli::run_options run;
+  auto* run_cmd = app.add_subcommand("run", "Run one session per PROMPT and print its messages");
+  run_cmd->add_option("--provider", run.provider, "Provider: fake, claude")->capture_default_str();
+  run_cmd->add_flag("--json", run.json, "Print NDJSON (one event per line)");
+  run_cmd->add_option("--cwd", run.cwd, "Working directory of the agents");
+  run_cmd->add_option("--model", run.model, "Model name passed to the agent");
+  run_cmd->add_option("--provider-config", run.provider_config,
+                      "Provider-specific options as a JSON object");
+  run_cmd->add_option("prompts", run.prompts, "One prompt per session")->required();
+
+  agentrt::cli::demo_options demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Run several fake agent sessions at once");
+  demo_cmd->add_flag("--json", demo.json, "Print NDJSON (one event per line)");
+
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (run_cmd->parsed()) return agentrt::cli::run_command(run);
+  if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
+  if (version_cmd->parsed()) std::cout << "agentrt " << AGENTRT_VERSION << '\n';
+  return 0;
+}

@@ -1,0 +1,36 @@
+#pragma once
+// Prints the events of a set of sessions as they arrive, until every one is terminal.
+
+#include <caf/scoped_actor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "messages/events.hpp"
+#include "runtime/runtime.hpp"
+
+namespace agentrt::cli {
+
+struct session_outcome {
+  status_change status;
+  cost_update cost;
+  std::size_t messages = 0;
+};
+
+// `self` must already be subscribed to the sessions' events. `tick` runs every 100 ms on this
+// thread (to send stops, react to signals). Returns the final status and cost of each session.
+std::map<std::string, session_outcome> watch_sessions(caf::scoped_actor& self,
+                                                      const std::set<std::string>& ids, bool json,
+                                                      const std::function<void()>& tick);
+
+// Exit status for a set of outcomes: 0 when every session is done, else 1.
+int exit_status(const std::map<std::string, session_outcome>& outcomes);
+
+// Installs SIGINT/SIGTERM handlers that set the flag returned by interrupted().
+void catch_interrupts();
+bool interrupted();
+
+}  // namespace agentrt::cli

@@ -1,0 +1,114 @@
+#include "runtime/event_format.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace agentrt {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json parse_content(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? json(text) : j;
+}
+
+std::string shorten(std::string s, std::size_t max) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (s.size() > max) s = s.substr(0, max) + "...";
+  return s;
+}
+
+std::string money(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.4f", usd);
+  return buf;
+}
+
+}  // namespace
+
+std::string to_json_line(const agent_message& m) {
+  json j = {{"kind", "message"}, {"id", m.id},           {"sessionId", m.session_id},
+            {"seq", m.seq},      {"type", m.type},       {"content", parse_content(m.content)},
+            {"timestamp", m.timestamp_ms}};
+  if (!m.parent_id.empty()) j["parentId"] = m.parent_id;
+  return dump(j);
+}
+
+std::string to_json_line(const status_change& s) {
+  json j = {{"kind", "status"},
+            {"sessionId", s.session_id},
+            {"seq", s.seq},
+            {"status", std::string{to_string(s.status)}},
+            {"generation", s.generation},
+            {"exitCode", s.exit_code >= 0 ? json(s.exit_code) : json()},
+            {"signal", s.signal > 0 ? json(s.signal) : json()}};
+  if (!s.error.empty()) j["error"] = s.error;
+  return dump(j);
+}
+
+std::string to_json_line(const cost_update& c) {
+  return dump({{"kind", "cost"},
+               {"sessionId", c.session_id},
+               {"seq", c.seq},
+               {"totalCostUsd", c.total_cost_usd},
+               {"inputTokens", c.input_tokens},
+               {"outputTokens", c.output_tokens},
+               {"cacheReadTokens", c.cache_read_tokens},
+               {"cacheCreationTokens", c.cache_creation_tokens},
+               {"turns", c.turns}});
+}
+
+std::string to_json_line(const log_line& l) {
+  return dump({{"kind", "log"}, {"sessionId", l.session_id}, {"seq", l.seq}, {"text", l.text}});
+}
+
+std::string to_text(const agent_message& m) {
+  json c = parse_content(m.content);
+  std::string body;
+  auto str = [&](const char* key) {
+    auto it = c.find(key);
+    return it != c.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  };
+  if (m.type == "text" || m.type == "thinking")
+    body = str("text");
+  else if (m.type == "tool_call")
+    body = str("name") + " " + (c.contains("input") ? dump(c["input"]) : "");
+  else if (m.type == "tool_result")
+    body = c.contains("output") && c["output"].is_string() ? c["output"].get<std::string>()
+                                                            : dump(c.value("output", json()));
+  else if (m.type == "init")
+    body = "model " + str("model") + ", cwd " + str("cwd");
+  else if (m.type == "error" || m.type == "status")
+    body = str("message").empty() ? str("subtype") : str("message");
+  else if (m.type == "cost")
+    body = money(c.value("totalCostUsd", 0.0)) + (c.value("isError", false) ? " (error)" : "");
+  else
+    body = dump(c);
+  return "[" + m.session_id + "] " + m.type + ": " + shorten(body, 200);
+}
+
+std::string to_text(const status_change& s) {
+  std::string text = "[" + s.session_id + "] status " + std::string{to_string(s.status)};
+  if (s.exit_code >= 0) text += " (exit " + std::to_string(s.exit_code) + ")";
+  if (s.signal > 0) text += " (signal " + std::to_string(s.signal) + ")";
+  if (!s.error.empty()) text += ": " + s.error;
+  return text;
+}
+
+std::string to_text(const cost_update& c) {
+  return "[" + c.session_id + "] cost " + money(c.total_cost_usd) + ", " +
+         std::to_string(c.input_tokens) + " in / " + std::to_string(c.output_tokens) +
+         " out tokens";
+}
+
+std::string to_text(const log_line& l) {
+  return "[" + l.session_id + "] stderr: " + shorten(l.text, 200);
+}
+
+}  // namespace agentrt

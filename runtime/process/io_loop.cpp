@@ -1,0 +1,258 @@
+#include "runtime/process/io_loop.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace agentrt::process {
+
+bool child_handle::signal_group(int sig) {
+  std::lock_guard<std::mutex> guard{reap_mutex_};
+  // While the main process is unreaped (even as a zombie) its group id cannot be reused.
+  if (reaped_) return false;
+  return kill(-pid_, sig) == 0;
+}
+
+void child_handle::release(std::size_t bytes) {
+  std::size_t after = unconsumed_.fetch_sub(bytes) - bytes;
+  if (!paused_.load()) return;
+  if (auto loop = loop_.lock(); loop && after <= loop->window() / 2) loop->resume(this);
+}
+
+void child_handle::close_output() {
+  if (auto loop = loop_.lock()) loop->close_output(this);
+}
+
+io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard)
+  : chunk_(chunk_bytes), window_(window_bytes), guard_(guard), buffer_(chunk_bytes) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("io_loop: cannot create epoll set");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = nullptr;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+io_loop::~io_loop() {
+  stop();
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+void io_loop::start() { thread_ = std::thread{[this] { run(); }}; }
+
+void io_loop::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof(one));
+  if (thread_.joinable()) thread_.join();
+}
+
+void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
+                  std::shared_ptr<child_observer> observer) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    ++live_;
+  }
+  command c{command::add, std::move(handle), nullptr, fds, std::move(observer)};
+  post(std::move(c));
+}
+
+void io_loop::resume(child_handle* handle) { post(command{command::resume, {}, handle, {}, {}}); }
+
+void io_loop::close_output(child_handle* handle) {
+  post(command{command::close_output, {}, handle, {}, {}});
+}
+
+std::size_t io_loop::live_children() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return live_;
+}
+
+void io_loop::post(command c) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    pending_.push_back(std::move(c));
+  }
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof(one));
+}
+
+void io_loop::run() {
+  constexpr int max_events = 256;
+  epoll_event events[max_events];
+  std::vector<command> batch;
+  std::vector<std::unique_ptr<watched>> finished;
+  for (;;) {
+    int n = epoll_wait(epoll_fd_, events, max_events, -1);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; ++i) {
+      auto* t = static_cast<tag*>(events[i].data.ptr);
+      if (t == nullptr) {
+        std::uint64_t count;
+        [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof(count));
+        bool stop_now;
+        {
+          std::lock_guard<std::mutex> guard{mutex_};
+          batch.swap(pending_);
+          stop_now = stopping_;
+        }
+        for (auto& c : batch) apply(c);
+        batch.clear();
+        if (stop_now) {
+          for (auto& [key, w] : children_) {
+            if (w->fds[2] >= 0) w->handle->signal_group(SIGKILL);
+            reap(*w, true);
+            for (int fd : w->fds)
+              if (fd >= 0) close(fd);
+          }
+          children_.clear();
+          return;
+        }
+      } else if (t->owner->fds[static_cast<int>(t->which)] >= 0) {
+        on_readable(*t->owner, t->which);
+      }
+    }
+    // A child whose fds are all closed is freed only now: later events of this batch may still
+    // point at it.
+    for (auto it = children_.begin(); it != children_.end();) {
+      const auto& w = *it->second;
+      if (w.fds[0] < 0 && w.fds[1] < 0 && w.fds[2] < 0)
+        it = children_.erase(it);
+      else
+        ++it;
+    }
+  }
+}
+
+void io_loop::apply(command& c) {
+  switch (c.kind) {
+    case command::add: {
+      auto w = std::make_unique<watched>();
+      w->handle = std::move(c.handle);
+      w->observer = std::move(c.observer);
+      w->fds[0] = c.fds.out_fd;
+      w->fds[1] = c.fds.err_fd;
+      w->fds[2] = c.fds.pidfd;
+      for (int i = 0; i < 3; ++i) {
+        w->tags[i] = tag{w.get(), static_cast<slot>(i)};
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = &w->tags[i];
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w->fds[i], &ev);
+      }
+      children_.emplace(w->handle.get(), std::move(w));
+      break;
+    }
+    case command::resume:
+      if (auto* w = find(c.target);
+          w != nullptr && w->paused && w->handle->unconsumed_.load() < window_)
+        set_paused(*w, false);
+      break;
+    case command::close_output:
+      if (auto* w = find(c.target)) {
+        close_slot(*w, slot::out);
+        close_slot(*w, slot::err);
+      }
+      break;
+  }
+}
+
+io_loop::watched* io_loop::find(child_handle* h) {
+  auto it = children_.find(h);
+  return it == children_.end() ? nullptr : it->second.get();
+}
+
+void io_loop::on_readable(watched& w, slot which) {
+  if (which == slot::exit)
+    reap(w, false);
+  else
+    read_pipe(w, which);
+}
+
+void io_loop::read_pipe(watched& w, slot which) {
+  int fd = w.fds[static_cast<int>(which)];
+  ssize_t n = read(fd, buffer_.data(), chunk_);
+  if (n > 0) {
+    w.handle->unconsumed_.fetch_add(static_cast<std::size_t>(n));
+    w.observer->on_output(static_cast<pipe_stream>(which),
+                          std::string(buffer_.data(), static_cast<std::size_t>(n)));
+    if (!w.paused && w.handle->unconsumed_.load() >= window_) set_paused(w, true);
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  close_slot(w, which);
+}
+
+void io_loop::set_paused(watched& w, bool paused) {
+  // Deregistered rather than masked: a hung-up pipe reports EPOLLHUP even with no events asked.
+  for (int i = 0; i < 2; ++i) {
+    if (w.fds[i] < 0) continue;
+    if (paused) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w.fds[i], nullptr);
+    } else {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &w.tags[i];
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w.fds[i], &ev);
+    }
+  }
+  w.paused = paused;
+  w.handle->paused_.store(paused);
+  // Credit returned between the read and the store above must not be missed.
+  if (paused && w.handle->unconsumed_.load() <= window_ / 2) set_paused(w, false);
+}
+
+void io_loop::close_slot(watched& w, slot which) {
+  int& fd = w.fds[static_cast<int>(which)];
+  if (fd < 0) return;
+  // Deregister before close: a descendant may still hold the pipe, and a closed fd left in the
+  // epoll set would report events for a freed record.
+  if (!(w.paused && which != slot::exit)) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
+  fd = -1;
+  if (which != slot::exit) w.observer->on_output_closed(static_cast<pipe_stream>(which));
+}
+
+void io_loop::reap(watched& w, bool block) {
+  int pidfd = w.fds[2];
+  if (pidfd < 0) return;
+  siginfo_t info{};
+  int peek = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
+  while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, peek) != 0)
+    if (errno != EINTR) return;
+  if (info.si_pid == 0) return;
+  {
+    std::lock_guard<std::mutex> guard{w.handle->reap_mutex_};
+    // The group dies with its leader: what is left of it (tool processes) would be orphans.
+    kill(-w.handle->pid_, SIGKILL);
+    while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+    w.handle->reaped_ = true;
+  }
+  if (guard_ != nullptr) guard_->remove(w.handle->pid_);
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    --live_;
+  }
+  close_slot(w, slot::exit);
+  bool by_signal = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
+  w.observer->on_exited(by_signal ? -1 : info.si_status, by_signal ? info.si_status : 0);
+}
+
+}  // namespace agentrt::process

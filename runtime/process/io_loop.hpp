@@ -1,0 +1,82 @@
+#pragma once
+// The I/O thread of a process_host: one epoll set for the pipes and pidfds of every child.
+// Internal to runtime/process. Thread-safe entry points: add, resume, close_output, stop.
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/process/death_guard.hpp"
+#include "runtime/process/launch.hpp"
+#include "runtime/process/process_host.hpp"
+
+namespace agentrt::process {
+
+class io_loop : public std::enable_shared_from_this<io_loop> {
+ public:
+  io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard);
+  ~io_loop();
+
+  void start();
+  // Kills every live child's group, reaps them and ends the thread.
+  void stop();
+
+  // Takes over a launched child's fds: from now on the observer gets its output and exit.
+  void add(std::shared_ptr<child_handle> handle, launched_child fds,
+           std::shared_ptr<child_observer> observer);
+  void resume(child_handle* handle);
+  void close_output(child_handle* handle);
+  std::size_t window() const { return window_; }
+  std::size_t live_children() const;
+
+ private:
+  enum class slot : std::uint8_t { out = 0, err = 1, exit = 2 };
+  struct watched;
+  struct tag {
+    watched* owner;
+    slot which;
+  };
+  struct watched {
+    std::shared_ptr<child_handle> handle;
+    std::shared_ptr<child_observer> observer;
+    int fds[3] = {-1, -1, -1};
+    tag tags[3];
+    bool paused = false;
+  };
+  struct command {
+    enum kind_t { add, resume, close_output } kind;
+    std::shared_ptr<child_handle> handle;  // add
+    child_handle* target = nullptr;        // resume, close_output
+    launched_child fds;
+    std::shared_ptr<child_observer> observer;
+  };
+
+  void post(command c);
+  void run();
+  void apply(command& c);
+  void on_readable(watched& w, slot which);
+  void read_pipe(watched& w, slot which);
+  void close_slot(watched& w, slot which);
+  // Collects the exit of w's main process; with block, waits for it.
+  void reap(watched& w, bool block);
+  void set_paused(watched& w, bool paused);
+  void forget_if_done(watched& w);
+  watched* find(child_handle* h);
+
+  const std::size_t chunk_;
+  const std::size_t window_;
+  death_guard* guard_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<command> pending_;
+  bool stopping_ = false;
+  std::unordered_map<child_handle*, std::unique_ptr<watched>> children_;  // I/O thread only
+  std::size_t live_ = 0;                                                   // under mutex_
+  std::vector<char> buffer_;
+};
+
+}  // namespace agentrt::process

@@ -1,0 +1,25 @@
+#pragma once
+// Starting one child with Boost.Process v2 (internal to process_host).
+
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+
+#include "runtime/process/spawn_spec.hpp"
+
+namespace agentrt::process {
+
+struct launched_child {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int out_fd = -1;  // read ends, non-blocking, close-on-exec
+  int err_fd = -1;
+};
+
+// Starts `spec` in a new process group with stdin on /dev/null and stdout/stderr on fresh pipes.
+// Blocks for the duration of fork and exec. Returns a clear error text naming the cause instead of
+// throwing: a missing or non-executable binary, a bad working directory, too many open files.
+std::variant<launched_child, std::string> launch(const spawn_spec& spec);
+
+}  // namespace agentrt::process

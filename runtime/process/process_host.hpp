@@ -1,0 +1,104 @@
+#pragma once
+// The operating-system side of agent sessions: spawning, pipes, exit, and clean-up on death.
+//
+// A process_host owns two threads: a spawner (a spawn blocks for a few milliseconds, so it never
+// runs on an actor scheduler's thread) and an I/O thread (one epoll set for the pipes and pidfds of
+// every child). Each child runs in its own process group with only fds 0-2 inherited, stdin on
+// /dev/null, the signal mask cleared, and PR_SET_PDEATHSIG; a guardian process kills every live
+// group when the runtime dies, even by SIGKILL. When a child's main process exits, what remains of
+// its group is killed, and the child is reaped through its pidfd.
+//
+// Knows nothing of actors: events are delivered to a child_observer. Thread-safe.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "runtime/process/spawn_spec.hpp"
+
+namespace agentrt::process {
+
+enum class pipe_stream : std::uint8_t { out = 0, err = 1 };
+
+class io_loop;
+
+// A running child, shared by the I/O thread and its owner. Thread-safe.
+class child_handle {
+ public:
+  pid_t pid() const { return pid_; }
+
+  // Sends `sig` to the child's process group. Returns false once the child was reaped (the group
+  // is gone, and its id may be reused: it is never signalled then).
+  bool signal_group(int sig);
+
+  // Returns flow-control credit: `bytes` delivered by on_output were consumed. The I/O thread
+  // stops reading this child while more than the window is unconsumed.
+  void release(std::size_t bytes);
+
+  // Stops reading and closes both pipes now; on_output_closed follows for each open pipe.
+  void close_output();
+
+ private:
+  friend class io_loop;
+  friend class process_host;
+  child_handle(pid_t pid, std::weak_ptr<io_loop> loop) : pid_(pid), loop_(std::move(loop)) {}
+
+  const pid_t pid_;
+  std::weak_ptr<io_loop> loop_;
+  std::mutex reap_mutex_;
+  bool reaped_ = false;
+  std::atomic<std::size_t> unconsumed_{0};
+  std::atomic<bool> paused_{false};
+};
+
+// Receives the events of one child. Called on the host's threads, one at a time per child, in
+// this order: on_started or on_spawn_failed (spawner thread), then on_output / on_output_closed /
+// on_exited (I/O thread). Implementations must not block.
+class child_observer {
+ public:
+  virtual ~child_observer() = default;
+  virtual void on_started(std::shared_ptr<child_handle> child) = 0;
+  virtual void on_spawn_failed(std::string error) = 0;
+  virtual void on_output(pipe_stream stream, std::string bytes) = 0;
+  virtual void on_output_closed(pipe_stream stream) = 0;
+  // signal is 0 for a normal exit; exit_code is -1 when the child died by a signal.
+  virtual void on_exited(int exit_code, int signal) = 0;
+};
+
+struct process_host_options {
+  std::size_t read_chunk_bytes = 64 * 1024;
+  std::size_t flow_window_bytes = 1024 * 1024;  // unconsumed bytes per child before pausing
+  bool use_guardian = true;
+};
+
+class process_host {
+ public:
+  explicit process_host(process_host_options opts = {});
+  // Calls shutdown().
+  ~process_host();
+
+  process_host(const process_host&) = delete;
+  process_host& operator=(const process_host&) = delete;
+
+  // Queues a spawn; returns at once. The observer learns the outcome.
+  void spawn(spawn_spec spec, std::shared_ptr<child_observer> observer);
+
+  // Kills every live child's process group, reaps them (observers get on_exited), stops the
+  // threads and the guardian, and drops every observer. Spawns queued or requested afterwards
+  // fail with on_spawn_failed. Idempotent.
+  void shutdown();
+
+  // Number of children started and not yet reaped.
+  std::size_t live_children() const;
+
+ private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace agentrt::process

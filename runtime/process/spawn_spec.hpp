@@ -1,0 +1,20 @@
+#pragma once
+// What to start: a program, its arguments and environment, never through a shell.
+
+#include <string>
+#include <vector>
+
+namespace agentrt::process {
+
+struct spawn_spec {
+  std::string executable;         // a path, or a name looked up in the child's PATH
+  std::vector<std::string> args;  // argv[1..]; argv[0] is the executable's name
+  std::vector<std::string> env;   // "NAME=value" entries: the child's whole environment
+  std::string cwd;                // empty: the runtime's working directory
+};
+
+// Resolves `name` as execvp would: a name with a '/' is taken as it is, anything else is looked
+// up in the colon-separated `path_var`. Returns the empty string when nothing executable is found.
+std::string find_executable(const std::string& name, const std::string& path_var);
+
+}  // namespace agentrt::process

@@ -1,0 +1,129 @@
+#include "runtime/providers/launch_recipe.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "runtime/process/child_env.hpp"
+
+namespace agentrt::providers {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string env_value(const std::vector<std::string>& env, const std::string& name) {
+  for (const auto& e : env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+      return e.substr(name.size() + 1);
+  return {};
+}
+
+std::string format_number(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+// claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
+std::variant<launch_plan, std::string> claude_plan(const query_command& q,
+                                                   const launch_config& cfg,
+                                                   launch_plan plan) {
+  if (cfg.running_as_root && q.permission_mode == "bypassPermissions")
+    return std::string{"permission mode bypassPermissions is refused by claude when running as "
+                       "root; choose another mode (acceptEdits, default, plan)"};
+  auto& args = plan.spec.args;
+  args = {"-p", "--output-format", "stream-json", "--verbose"};
+  if (q.max_turns > 0) args.insert(args.end(), {"--max-turns", std::to_string(q.max_turns)});
+  if (q.max_budget_usd > 0)
+    args.insert(args.end(), {"--max-budget-usd", format_number(q.max_budget_usd)});
+  if (!q.resume_id.empty()) args.insert(args.end(), {"--resume", q.resume_id});
+  if (!q.model.empty()) args.insert(args.end(), {"--model", q.model});
+  if (!q.permission_mode.empty())
+    args.insert(args.end(), {"--permission-mode", q.permission_mode});
+  if (!q.system_prompt.empty()) args.insert(args.end(), {"--system-prompt", q.system_prompt});
+  for (const auto& dir : q.additional_directories) args.insert(args.end(), {"--add-dir", dir});
+  args.push_back(q.prompt);
+  if (plan.spec.executable.empty()) {
+    std::string home = env_value(plan.spec.env, "HOME");
+    for (const std::string& candidate :
+         {home + "/.local/bin/claude", home + "/.claude/local/claude",
+          std::string{"/usr/local/bin/claude"}, std::string{"/usr/bin/claude"}})
+      if (!home.empty() && access(candidate.c_str(), X_OK) == 0) {
+        plan.spec.executable = candidate;
+        break;
+      }
+    if (plan.spec.executable.empty()) plan.spec.executable = "claude";
+  }
+  return plan;
+}
+
+// agentrt-fake-agent [--transcript T] [--delay-ms N] [--repeat K] [--misbehave M]... --prompt P
+std::variant<launch_plan, std::string> fake_plan(const query_command& q, launch_plan plan) {
+  json config = json::object();
+  if (!q.provider_config.empty()) {
+    config = json::parse(q.provider_config, nullptr, false);
+    if (config.is_discarded() || !config.is_object())
+      return std::string{"providerConfig is not a JSON object"};
+  }
+  auto& args = plan.spec.args;
+  auto add_option = [&](const char* key, const char* flag) -> std::string {
+    auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return {};
+    if (it->is_string())
+      args.insert(args.end(), {flag, it->get<std::string>()});
+    else if (it->is_number_integer() && it->get<long long>() >= 0)
+      args.insert(args.end(), {flag, std::to_string(it->get<long long>())});
+    else
+      return std::string{"providerConfig."} + key + " has the wrong type";
+    return {};
+  };
+  for (auto [key, flag] : {std::pair{"transcript", "--transcript"}, {"delayMs", "--delay-ms"},
+                           {"repeat", "--repeat"}})
+    if (auto err = add_option(key, flag); !err.empty()) return err;
+  if (auto it = config.find("misbehave"); it != config.end()) {
+    json modes = it->is_array() ? *it : json::array({*it});
+    for (const auto& mode : modes) {
+      if (!mode.is_string()) return std::string{"providerConfig.misbehave must hold strings"};
+      args.insert(args.end(), {"--misbehave", mode.get<std::string>()});
+    }
+  }
+  args.insert(args.end(), {"--prompt", q.prompt});
+  if (plan.spec.executable.empty()) plan.spec.executable = default_fake_agent_path();
+  return plan;
+}
+
+}  // namespace
+
+const std::vector<std::string>& launchable_providers() {
+  static const std::vector<std::string> all = {"claude", "fake"};
+  return all;
+}
+
+std::string default_fake_agent_path() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "agentrt-fake-agent";
+  std::string path{self, static_cast<std::size_t>(n)};
+  return path.substr(0, path.rfind('/') + 1) + "agentrt-fake-agent";
+}
+
+std::variant<launch_plan, std::string> plan_launch(const query_command& q,
+                                                   const launch_config& cfg) {
+  launch_plan plan;
+  auto env = process::build_child_env(
+    cfg.host_env.empty() ? process::current_environment() : cfg.host_env, q.provider, q.extra_env);
+  plan.spec.env = std::move(env.env);
+  plan.warnings = std::move(env.warnings);
+  plan.spec.cwd = q.cwd;
+  if (auto it = cfg.binaries.find(q.provider); it != cfg.binaries.end())
+    plan.spec.executable = it->second;
+  if (q.provider == "claude") return claude_plan(q, cfg, std::move(plan));
+  if (q.provider == "fake") return fake_plan(q, std::move(plan));
+  return "unknown provider \"" + q.provider + "\"";
+}
+
+}  // namespace agentrt::providers

@@ -1,0 +1,38 @@
+#pragma once
+// How each provider's agent is started: argv (never through a shell), environment, working
+// directory, binary. Pure apart from reading the file system to locate binaries.
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "messages/commands.hpp"
+#include "runtime/process/spawn_spec.hpp"
+
+namespace agentrt::providers {
+
+struct launch_config {
+  // Binary per provider, overriding the default lookup ("fake" -> the bundled fake agent).
+  std::map<std::string, std::string> binaries;
+  // The environment children are built from ("NAME=value"); empty: the runtime's own.
+  std::vector<std::string> host_env;
+  bool running_as_root = false;
+};
+
+struct launch_plan {
+  process::spawn_spec spec;
+  std::vector<std::string> warnings;  // e.g. rejected extraEnv keys
+};
+
+// The plan for `q`, or an error text when the query cannot be launched as given.
+std::variant<launch_plan, std::string> plan_launch(const query_command& q,
+                                                   const launch_config& cfg);
+
+// The providers that have a launch recipe.
+const std::vector<std::string>& launchable_providers();
+
+// The fake agent next to the running executable, if there is one.
+std::string default_fake_agent_path();
+
+}  // namespace agentrt::providers

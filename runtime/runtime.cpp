@@ -1,0 +1,81 @@
+#include "runtime/runtime.hpp"
+
+#include <caf/all.hpp>
+
+#include <set>
+#include <thread>
+
+#include "actors/supervisor.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+namespace agentrt {
+
+namespace {
+constexpr auto command_timeout = std::chrono::seconds{30};
+}
+
+runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
+  // The process host (and its guardian, forked) comes first, before the scheduler's threads.
+  host_ = std::make_unique<process::process_host>(opts_.host);
+  config_ = std::make_unique<caf::actor_system_config>();
+  config_->add_message_types<caf::id_block::agentrt>();
+  std::size_t threads = opts_.scheduler_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  config_->set("scheduler.max-threads", threads);
+  config_->set("logger.verbosity", caf::atom("quiet"));
+  system_ = std::make_unique<caf::actor_system>(*config_);
+  supervisor_ = spawn_supervisor(*system_, session_env{host_.get(), &opts_.launch, opts_.policy});
+}
+
+runtime::~runtime() {
+  stop_all(opts_.policy.stop_grace + std::chrono::seconds{1});
+  // Children first (observers dropped), then the actors, then the threads of the actor system.
+  host_->shutdown();
+  caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  supervisor_ = nullptr;
+  system_->await_all_actors_done();
+  system_.reset();
+  config_.reset();
+  host_.reset();
+}
+
+template <class Reply, class Command>
+caf::expected<Reply> runtime::ask(Command cmd) {
+  caf::scoped_actor self{*system_};
+  caf::expected<Reply> result{Reply{}};
+  self->request(supervisor_, command_timeout, std::move(cmd))
+    .receive([&](Reply& reply) { result = std::move(reply); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<command_ack> runtime::query(query_command q) {
+  return ask<command_ack>(std::move(q));
+}
+
+caf::expected<command_ack> runtime::stop(const std::string& session_id) {
+  return ask<command_ack>(stop_command{session_id});
+}
+
+caf::expected<session_list> runtime::list() { return ask<session_list>(list_command{}); }
+
+bool runtime::stop_all(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::set<std::pair<std::string, std::uint64_t>> asked;  // (session, generation)
+  for (;;) {
+    auto sessions = list();
+    if (!sessions) return false;
+    bool live = false;
+    for (const auto& s : sessions->sessions) {
+      if (is_terminal(s.status)) continue;
+      live = true;
+      if (asked.emplace(s.session_id, s.generation).second) (void)stop(s.session_id);
+    }
+    if (!live) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+}
+
+}  // namespace agentrt

@@ -1,0 +1,63 @@
+#pragma once
+// The runtime: an actor system, a process host and a supervisor, started and shut down together.
+// The front doors (CLI, sidecar, embedding API) are built on it.
+//
+// Thread-safety: every member may be called from any thread except from inside an actor of this
+// runtime (the blocking calls would wait on themselves). The destructor stops every session
+// (SIGTERM, SIGKILL after the stop grace), delivers their last events, and joins all threads.
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <memory>
+
+#include "actors/session_policy.hpp"
+#include "messages/commands.hpp"
+#include "runtime/process/process_host.hpp"
+#include "runtime/providers/launch_recipe.hpp"
+
+namespace agentrt {
+
+struct runtime_options {
+  session_policy policy;
+  providers::launch_config launch;
+  process::process_host_options host;
+  std::size_t scheduler_threads = 0;  // 0: one per core
+};
+
+class runtime {
+ public:
+  explicit runtime(runtime_options opts = {});
+  ~runtime();
+
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  caf::actor_system& system() { return *system_; }
+  const caf::actor& supervisor() const { return supervisor_; }
+  const process::process_host& host() const { return *host_; }
+
+  // Blocking conveniences over the supervisor's commands.
+  caf::expected<command_ack> query(query_command q);
+  caf::expected<command_ack> stop(const std::string& session_id);
+  caf::expected<session_list> list();
+
+  // Stops every running session and waits until all are terminal or `timeout` passed.
+  // Returns true when all sessions ended.
+  bool stop_all(std::chrono::milliseconds timeout);
+
+ private:
+  template <class Reply, class Command>
+  caf::expected<Reply> ask(Command cmd);
+
+  runtime_options opts_;
+  std::unique_ptr<process::process_host> host_;  // outlives the actor system
+  std::unique_ptr<caf::actor_system_config> config_;
+  std::unique_ptr<caf::actor_system> system_;
+  caf::actor supervisor_;
+};
+
+}  // namespace agentrt
