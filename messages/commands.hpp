@@ -73,7 +73,6 @@ struct session_info {
   session_status status = session_status::starting;
   std::uint64_t generation = 0;
   std::int32_t pid = 0;
-  std::uint64_t messages = 0;
   double total_cost_usd = 0;
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
@@ -83,7 +82,7 @@ struct session_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status,
-           x.generation, x.pid, x.messages, x.total_cost_usd, x.input_tokens, x.output_tokens,
+           x.generation, x.pid, x.total_cost_usd, x.input_tokens, x.output_tokens,
            x.started_at_ms);
 }
 

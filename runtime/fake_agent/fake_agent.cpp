@@ -9,8 +9,8 @@
 //   crash            die by SIGSEGV halfway through
 //   hang             write the first line, then wait forever
 //   ignore-sigterm   ignore SIGTERM (and SIGINT)
-//   fork-grandchild  fork a grandchild that keeps stdout/stderr open and sleeps; its pid goes to
-//                    stderr as "fake-agent: grandchild PID"
+//   fork-grandchild  fork a grandchild that keeps stdout/stderr open and sleeps; both pids go to
+//                    stderr as "fake-agent: pid PID grandchild PID"
 //   huge-line        write a 20 MiB line halfway through, then carry on
 //   garbage          write lines that are not JSON halfway through
 //   no-newline       end the last line without '\n'
@@ -138,7 +138,8 @@ int main(int argc, char** argv) {
   if (has("fork-grandchild")) {
     pid_t pid = fork();
     if (pid == 0) pause_forever();  // inherits stdout/stderr and the signal dispositions
-    std::fprintf(stderr, "fake-agent: grandchild %d\n", static_cast<int>(pid));
+    std::fprintf(stderr, "fake-agent: pid %d grandchild %d\n", static_cast<int>(getpid()),
+                 static_cast<int>(pid));
     std::fflush(stderr);
   }
 

@@ -79,8 +79,9 @@ child_env_result build_child_env(const std::vector<std::string>& host, const std
       continue;
     }
     if (matches_any(provider_env_patterns(), name) && !matches_any(own, name)) {
-      result.warnings.push_back("extraEnv: \"" + name + "\" is another provider's variable; " +
-                                "rejected for provider " + provider);
+      result.warnings.push_back("extraEnv: \"" + name +
+                                "\" rejected: a provider variable that is not " + provider +
+                                "'s own");
       continue;
     }
     set_var(result.env, name, value);

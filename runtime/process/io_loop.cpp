@@ -68,6 +68,8 @@ void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
     std::lock_guard<std::mutex> guard{mutex_};
     ++live_;
   }
+  // Announced before the loop can report any output or the exit.
+  observer->on_started(handle);
   command c{command::add, std::move(handle), nullptr, fds, std::move(observer)};
   post(std::move(c));
 }

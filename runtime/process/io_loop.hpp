@@ -23,7 +23,8 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   // Kills every live child's group, reaps them and ends the thread.
   void stop();
 
-  // Takes over a launched child's fds: from now on the observer gets its output and exit.
+  // Takes over a launched child's fds: calls observer->on_started, then the observer gets the
+  // child's output and exit.
   void add(std::shared_ptr<child_handle> handle, launched_child fds,
            std::shared_ptr<child_observer> observer);
   void resume(child_handle* handle);

@@ -82,8 +82,6 @@ class process_host::impl {
     auto fds = std::get<launched_child>(outcome);
     if (guard_) guard_->add(fds.pid);
     std::shared_ptr<child_handle> handle{new child_handle{fds.pid, loop_}};
-    // on_started is delivered before the loop can report any output or the exit.
-    r.observer->on_started(handle);
     loop_->add(std::move(handle), fds, std::move(r.observer));
   }
 

@@ -1,0 +1,121 @@
+// The agentrt executable as a user runs it: a real process, its output, its exit status, and what
+// happens to its agents when it is killed.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "support/processes.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+// Runs the CLI with `args` and stdout on a pipe; the caller reads it and reaps the process.
+struct cli_process {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+
+  explicit cli_process(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    pid = fork();
+    if (pid == 0) {
+      dup2(fds[1], 1);
+      std::vector<char*> argv;
+      static std::string exe = AGENTRT_CLI_PATH;
+      argv.push_back(exe.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(exe.c_str(), argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out = fdopen(fds[0], "r");
+  }
+  ~cli_process() {
+    if (out != nullptr) std::fclose(out);
+    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  bool read_line(std::string& line) {
+    char buf[65536];
+    if (std::fgets(buf, sizeof buf, out) == nullptr) return false;
+    line = buf;
+    return true;
+  }
+  int wait_exit() {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+TEST(Cli, RunPrintsNormalizedNdjsonAndExitsZeroWhenDone) {
+  cli_process cli{{"run", "--json", "--provider-config", R"({"transcript":"tool"})", "list"}};
+  std::vector<json> events;
+  for (std::string line; cli.read_line(line);) events.push_back(json::parse(line));
+  EXPECT_EQ(cli.wait_exit(), 0);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["kind"], "status");
+  EXPECT_EQ(events.back()["status"], "done");
+  int messages = 0;
+  for (const auto& e : events) messages += e["kind"] == "message";
+  EXPECT_EQ(messages, 7);
+}
+
+TEST(Cli, RunExitsNonZeroWhenASessionFails) {
+  cli_process cli{{"run", "--provider-config", R"({"transcript":"error"})", "x"}};
+  std::string all;
+  for (std::string line; cli.read_line(line);) all += line;
+  EXPECT_EQ(cli.wait_exit(), 1);
+  EXPECT_NE(all.find("status error (exit 1): API Error: 429"), std::string::npos) << all;
+}
+
+TEST(Cli, DemoRunsAndEveryDemoSessionEndsAsExpected) {
+  cli_process cli{{"demo"}};
+  std::string all;
+  for (std::string line; cli.read_line(line);) all += line;
+  EXPECT_EQ(cli.wait_exit(), 0) << all;
+  EXPECT_NE(all.find("demo: every session ended as expected"), std::string::npos) << all;
+}
+
+TEST(Cli, SigkillOfTheRuntimeLeavesNoAgentProcessAlive) {
+  cli_process cli{{"run", "--provider-config", R"({"misbehave":["hang","fork-grandchild"]})", "x"}};
+  pid_t pid = 0, grandchild = 0;
+  for (std::string line; cli.read_line(line);)
+    if (agentrt::test::parse_fake_pids(line, pid, grandchild)) break;
+  ASSERT_GT(pid, 0);
+  ASSERT_FALSE(agentrt::test::process_gone(pid));
+  ASSERT_FALSE(agentrt::test::process_gone(grandchild));
+  kill(cli.pid, SIGKILL);
+  cli.wait_exit();
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s)) << "the agent outlived the runtime";
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 2s)) << "the grandchild outlived the runtime";
+}
+
+TEST(Cli, SigtermStopsTheSessionsAndExits) {
+  cli_process cli{{"run", "--provider-config", R"({"misbehave":"hang"})", "x"}};
+  std::string line;
+  while (cli.read_line(line) && line.find("init") == std::string::npos) {
+  }
+  kill(cli.pid, SIGTERM);
+  std::string all;
+  while (cli.read_line(line)) all += line;
+  EXPECT_EQ(cli.wait_exit(), 1);
+  EXPECT_NE(all.find("status stopped"), std::string::npos) << all;
+}
+
+}  // namespace

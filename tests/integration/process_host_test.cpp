@@ -1,0 +1,257 @@
+// The process layer alone, with real children: output, exit, errors, flow control, EMFILE.
+
+#include "runtime/process/process_host.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+#include "runtime/process/child_env.hpp"
+#include "support/processes.hpp"
+
+namespace {
+
+using namespace agentrt::process;
+using namespace std::chrono_literals;
+
+// Collects a child's events; releases credit at once unless told to hold it.
+class recording_observer : public child_observer {
+ public:
+  explicit recording_observer(bool hold_credit = false) : hold_(hold_credit) {}
+
+  void on_started(std::shared_ptr<child_handle> child) override {
+    std::lock_guard<std::mutex> g{m_};
+    child_ = std::move(child);
+    cv_.notify_all();
+  }
+  void on_spawn_failed(std::string error) override {
+    std::lock_guard<std::mutex> g{m_};
+    error_ = std::move(error);
+    failed_ = true;
+    cv_.notify_all();
+  }
+  void on_output(pipe_stream s, std::string bytes) override {
+    std::lock_guard<std::mutex> g{m_};
+    (s == pipe_stream::out ? out_ : err_) += bytes;
+    if (hold_)
+      held_ += bytes.size();
+    else
+      child_->release(bytes.size());
+    cv_.notify_all();
+  }
+  void on_output_closed(pipe_stream) override {
+    std::lock_guard<std::mutex> g{m_};
+    ++closed_;
+    cv_.notify_all();
+  }
+  void on_exited(int code, int sig) override {
+    std::lock_guard<std::mutex> g{m_};
+    exited_ = true;
+    code_ = code;
+    sig_ = sig;
+    cv_.notify_all();
+  }
+
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock{m_};
+    return cv_.wait_for(lock, timeout, [&] { return pred(*this); });
+  }
+  bool wait_done() {
+    return wait([](auto& o) { return (o.exited_ && o.closed_ == 2) || o.failed_; });
+  }
+  // Stops holding credit and returns what was held.
+  void release_all() {
+    std::lock_guard<std::mutex> g{m_};
+    hold_ = false;
+    child_->release(held_);
+    held_ = 0;
+  }
+  std::size_t out_size() {
+    std::lock_guard<std::mutex> g{m_};
+    return out_.size();
+  }
+
+  std::shared_ptr<child_handle> child_;
+  std::string out_, err_, error_;
+  bool failed_ = false, exited_ = false, hold_;
+  int closed_ = 0, code_ = -2, sig_ = -2;
+  std::size_t held_ = 0;
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+};
+
+spawn_spec fake(std::vector<std::string> args) {
+  spawn_spec spec;
+  spec.executable = AGENTRT_FAKE_AGENT_PATH;
+  spec.args = std::move(args);
+  spec.env = current_environment();
+  return spec;
+}
+
+TEST(ProcessHost, RunsAChildAndDeliversItsOutputAndExit) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  host.spawn(fake({"--transcript", "hello"}), obs);
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_FALSE(obs->failed_) << obs->error_;
+  EXPECT_EQ(obs->code_, 0);
+  EXPECT_EQ(obs->sig_, 0);
+  EXPECT_NE(obs->out_.find("\"type\":\"result\""), std::string::npos);
+  EXPECT_EQ(host.live_children(), 0u);
+  EXPECT_FALSE(obs->child_->signal_group(SIGTERM)) << "a reaped child is never signalled";
+}
+
+TEST(ProcessHost, ChildGetsOnlyStdioAndItsOwnProcessGroup) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "/bin/sh";
+  spec.args = {"-c", "ls /proc/self/fd; echo pgid $(cut -d' ' -f5 /proc/$$/stat) pid $$"};
+  spec.env = current_environment();
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait_done());
+  // The shell lists 0, 1, 2 and the fd of the directory it reads (3): nothing else leaked.
+  EXPECT_EQ(obs->out_.substr(0, obs->out_.find("pgid")), "0\n1\n2\n3\n");
+  int pgid = 0, pid = 0;
+  ASSERT_EQ(std::sscanf(obs->out_.c_str() + obs->out_.find("pgid"), "pgid %d pid %d", &pgid, &pid),
+            2);
+  EXPECT_EQ(pgid, pid);
+}
+
+TEST(ProcessHost, StdinIsDevNull) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "/bin/sh";
+  spec.args = {"-c", "readlink /proc/self/fd/0; cat"};
+  spec.env = current_environment();
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->out_, "/dev/null\n");
+  EXPECT_EQ(obs->code_, 0);
+}
+
+TEST(ProcessHost, MissingBinaryFailsWithItsPath) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  auto spec = fake({});
+  spec.executable = "/nonexistent/dir/agent";
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_TRUE(obs->failed_);
+  EXPECT_NE(obs->error_.find("/nonexistent/dir/agent"), std::string::npos) << obs->error_;
+}
+
+TEST(ProcessHost, NameNotInPathFailsNamingThePath) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "agentrt-no-such-agent";
+  spec.env = {"PATH=/nonexistent/bin"};
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_TRUE(obs->failed_);
+  EXPECT_NE(obs->error_.find("agentrt-no-such-agent not found in PATH (/nonexistent/bin)"),
+            std::string::npos)
+    << obs->error_;
+}
+
+TEST(ProcessHost, BadWorkingDirectoryFailsNamingIt) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  auto spec = fake({});
+  spec.cwd = "/nonexistent/cwd";
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_TRUE(obs->failed_);
+  EXPECT_NE(obs->error_.find("working directory /nonexistent/cwd"), std::string::npos)
+    << obs->error_;
+}
+
+TEST(ProcessHost, TooManyOpenFilesFailsOneSpawnOnly) {
+  process_host host;
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int probe = dup(0);  // the lowest free fd: every lower one is in use
+  ASSERT_GE(probe, 0);
+  close(probe);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(probe + 1);  // room for one fd, not for two pipes
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto failing = std::make_shared<recording_observer>();
+  host.spawn(fake({}), failing);
+  bool done = failing->wait_done();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(done);
+  EXPECT_TRUE(failing->failed_);
+  EXPECT_NE(failing->error_.find("EMFILE"), std::string::npos) << failing->error_;
+
+  auto next = std::make_shared<recording_observer>();
+  host.spawn(fake({}), next);
+  ASSERT_TRUE(next->wait_done());
+  EXPECT_FALSE(next->failed_) << next->error_;
+  EXPECT_EQ(next->code_, 0);
+}
+
+TEST(ProcessHost, StopsReadingWhileCreditIsHeldAndLosesNothing) {
+  process_host_options opts;
+  opts.flow_window_bytes = 256 * 1024;
+  process_host host{opts};
+  auto obs = std::make_shared<recording_observer>(/*hold_credit=*/true);
+  // About 60 MB of output: far beyond the window and the pipe's own buffer.
+  host.spawn(fake({"--transcript", "hello", "--repeat", "100000"}), obs);
+  std::this_thread::sleep_for(500ms);
+  std::size_t seen = obs->out_size();
+  EXPECT_GE(seen, opts.flow_window_bytes);
+  EXPECT_LE(seen, opts.flow_window_bytes + opts.read_chunk_bytes);
+  EXPECT_FALSE(obs->exited_) << "the child must be blocked on its full pipe";
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(obs->out_size(), seen) << "nothing is read while the credit is held";
+
+  obs->release_all();
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->code_, 0);
+  std::size_t lines = 0;
+  for (char c : obs->out_) lines += c == '\n';
+  EXPECT_EQ(lines, 100002u) << "init, 100000 repeated lines, result";
+}
+
+TEST(ProcessHost, SignalGroupReachesGrandchildrenAndLeftoversDieWithTheLeader) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  host.spawn(fake({"--misbehave", "hang", "--misbehave", "fork-grandchild", "--misbehave",
+                   "ignore-sigterm"}),
+             obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.err_.find("grandchild") != std::string::npos; }));
+  pid_t pid = 0, grandchild = 0;
+  ASSERT_TRUE(agentrt::test::parse_fake_pids(obs->err_, pid, grandchild));
+  EXPECT_TRUE(obs->child_->signal_group(SIGTERM));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(agentrt::test::process_gone(pid)) << "SIGTERM is ignored";
+  EXPECT_TRUE(obs->child_->signal_group(SIGKILL));
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->sig_, SIGKILL);
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 1s));
+}
+
+TEST(ProcessHost, ShutdownKillsLiveChildren) {
+  auto obs = std::make_shared<recording_observer>();
+  pid_t pid = 0;
+  {
+    process_host host;
+    host.spawn(fake({"--misbehave", "hang", "--misbehave", "ignore-sigterm"}), obs);
+    ASSERT_TRUE(obs->wait([](auto& o) { return o.child_ != nullptr; }));
+    pid = obs->child_->pid();
+    EXPECT_EQ(host.live_children(), 1u);
+  }
+  EXPECT_TRUE(agentrt::test::process_gone(pid));
+  EXPECT_TRUE(obs->exited_);
+}
+
+}  // namespace

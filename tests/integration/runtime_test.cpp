@@ -1,0 +1,346 @@
+// The whole actor chain with real fake-agent processes: supervisor -> session -> process reader
+// -> message adapter -> subscribers.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/resource.h>
+
+#include "messages/errors.hpp"
+#include "support/processes.hpp"
+#include "support/runtime_harness.hpp"
+
+namespace {
+
+using namespace agentrt;
+using namespace agentrt::test;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+std::set<std::string> ids_of(const std::vector<query_command>& qs) {
+  std::set<std::string> ids;
+  for (const auto& q : qs) ids.insert(q.session_id);
+  return ids;
+}
+
+// Sequence numbers 1..n without a gap, and the terminal status is the very last event.
+void expect_complete_and_ordered(const session_events& s) {
+  ASSERT_FALSE(s.seqs.empty());
+  for (std::size_t i = 0; i < s.seqs.size(); ++i) ASSERT_EQ(s.seqs[i], i + 1) << "at event " << i;
+  EXPECT_EQ(s.order.back(), "status");
+  EXPECT_TRUE(s.terminal());
+}
+
+TEST(Runtime, HundredConcurrentSessionsDeliverEveryLineInOrder) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  constexpr int sessions = 100;
+  constexpr int rounds = 20;
+  std::vector<query_command> qs;
+  for (int i = 0; i < sessions; ++i)
+    qs.push_back(fake_query("s" + std::to_string(i),
+                            R"({"transcript":"tool","repeat":20,"delayMs":1})"));
+  for (auto& q : qs) ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_terminal(ids_of(qs), 60s));
+
+  const std::vector<std::string> round_types = {"thinking", "text", "tool_call", "tool_result",
+                                                "text"};
+  for (const auto& q : qs) {
+    SCOPED_TRACE(q.session_id);
+    const auto& s = events.sessions[q.session_id];
+    expect_complete_and_ordered(s);
+    EXPECT_EQ(s.last_status(), session_status::done);
+    ASSERT_EQ(s.messages.size(), 2u + 5u * rounds);
+    EXPECT_EQ(s.messages.front().type, "init");
+    EXPECT_EQ(s.messages.back().type, "cost");
+    for (int r = 0; r < rounds; ++r) {
+      for (int k = 0; k < 5; ++k) {
+        const auto& m = s.messages[1 + 5 * r + k];
+        EXPECT_EQ(m.type, round_types[k]);
+        bool tagged = m.id.find("-r" + std::to_string(r) + "-") != std::string::npos;
+        EXPECT_EQ(tagged, r > 0) << m.id;  // the fake tags repeated uuids with their round
+      }
+    }
+    std::vector<std::string> statuses;
+    for (const auto& st : s.statuses) statuses.emplace_back(to_string(st.status));
+    EXPECT_EQ(statuses.front(), "starting");
+    EXPECT_EQ(statuses.back(), "done");
+  }
+  EXPECT_EQ(rt.host().live_children(), 0u);
+}
+
+TEST(Runtime, StopEndsAnAgentIgnoringSigtermAndItsGrandchildWithinGracePlusOneSecond) {
+  auto opts = test_options();
+  opts.policy.stop_grace = 1000ms;
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(
+    fake_query("stubborn", R"({"misbehave":["hang","ignore-sigterm","fork-grandchild"]})")));
+  pid_t pid = 0, grandchild = 0;
+  ASSERT_TRUE(events.wait_until(
+    [&](auto& s) {
+      for (const auto& l : s["stubborn"].logs)
+        if (parse_fake_pids(l.text, pid, grandchild)) return !s["stubborn"].messages.empty();
+      return false;
+    },
+    10s));
+  auto asked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(rt.stop("stubborn"));
+  ASSERT_TRUE(events.wait_terminal({"stubborn"}, 5s));
+  auto took = std::chrono::steady_clock::now() - asked;
+  EXPECT_LT(took, opts.policy.stop_grace + 1s);
+  EXPECT_GE(took, opts.policy.stop_grace - 50ms) << "SIGTERM alone cannot end it";
+  const auto& s = events.sessions["stubborn"];
+  EXPECT_EQ(s.last_status(), session_status::stopped);
+  EXPECT_EQ(s.statuses.back().signal, SIGKILL);
+  expect_complete_and_ordered(s);
+  EXPECT_TRUE(wait_gone(pid, 1s));
+  EXPECT_TRUE(wait_gone(grandchild, 1s));
+  EXPECT_EQ(rt.host().live_children(), 0u);
+}
+
+TEST(Runtime, StopOfAnAgentThatHonoursSigtermIsQuickAndStopped) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("polite", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["polite"].messages.empty(); }, 10s));
+  auto asked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(rt.stop("polite"));
+  ASSERT_TRUE(events.wait_terminal({"polite"}, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms);
+  EXPECT_EQ(events.sessions["polite"].last_status(), session_status::stopped);
+  EXPECT_EQ(events.sessions["polite"].statuses.back().signal, SIGTERM);
+  auto again = rt.stop("polite");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), static_cast<std::uint8_t>(errc::session_not_running));
+}
+
+TEST(Runtime, TwentyMebibyteLineIsSkippedAndTheResultAfterItArrives) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("huge", R"({"transcript":"tool","misbehave":"huge-line"})")));
+  ASSERT_TRUE(events.wait_terminal({"huge"}, 30s));
+  const auto& s = events.sessions["huge"];
+  expect_complete_and_ordered(s);
+  EXPECT_EQ(s.last_status(), session_status::done);
+  std::vector<std::string> types;
+  for (const auto& m : s.messages) types.push_back(m.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"init", "thinking", "text", "error", "tool_call",
+                                             "tool_result", "text", "cost"}));
+  auto error = json::parse(s.messages[3].content);
+  EXPECT_EQ(error["message"],
+            "skipped a line of 20971520 bytes: longer than the limit of 10485760 bytes");
+}
+
+TEST(Runtime, MisbehavingAgentsEachEndWithTheRightStatus) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  std::vector<query_command> qs = {
+    fake_query("crash", R"({"transcript":"tool","misbehave":"crash"})"),
+    fake_query("garbage", R"({"transcript":"tool","misbehave":"garbage"})"),
+    fake_query("no-newline", R"({"misbehave":"no-newline"})"),
+    fake_query("no-result", R"({"transcript":"tool","misbehave":"no-result"})"),
+    fake_query("api-error", R"({"transcript":"error"})"),
+  };
+  for (auto& q : qs) ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_terminal(ids_of(qs), 30s));
+  for (const auto& q : qs) expect_complete_and_ordered(events.sessions[q.session_id]);
+
+  const auto& crash = events.sessions["crash"];
+  EXPECT_EQ(crash.last_status(), session_status::error);
+  EXPECT_EQ(crash.statuses.back().signal, SIGSEGV);
+  EXPECT_NE(crash.statuses.back().error.find("signal 11"), std::string::npos);
+
+  const auto& garbage = events.sessions["garbage"];
+  EXPECT_EQ(garbage.last_status(), session_status::done) << "bad lines do not end the session";
+  int invalid = 0;
+  for (const auto& m : garbage.messages) invalid += m.type == "error";
+  EXPECT_EQ(invalid, 3);
+  EXPECT_EQ(garbage.messages.back().type, "cost");
+
+  const auto& no_newline = events.sessions["no-newline"];
+  EXPECT_EQ(no_newline.last_status(), session_status::done) << "the residue is the last line";
+  EXPECT_EQ(no_newline.messages.back().type, "cost");
+
+  const auto& no_result = events.sessions["no-result"];
+  EXPECT_EQ(no_result.last_status(), session_status::error);
+  EXPECT_EQ(no_result.statuses.back().exit_code, 0);
+  EXPECT_NE(no_result.statuses.back().error.find("without a final result"), std::string::npos);
+
+  const auto& api_error = events.sessions["api-error"];
+  EXPECT_EQ(api_error.last_status(), session_status::error);
+  EXPECT_EQ(api_error.statuses.back().error, "API Error: 429 rate limit exceeded, retry later");
+}
+
+TEST(Runtime, MissingBinaryGivesAnErrorStatusNamingThePath) {
+  auto opts = test_options();
+  opts.launch.binaries["fake"] = "/nonexistent/bin/agentrt-fake-agent";
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("missing")));
+  ASSERT_TRUE(events.wait_terminal({"missing"}, 10s));
+  const auto& s = events.sessions["missing"];
+  expect_complete_and_ordered(s);
+  EXPECT_EQ(s.last_status(), session_status::error);
+  EXPECT_NE(s.statuses.back().error.find("/nonexistent/bin/agentrt-fake-agent"),
+            std::string::npos)
+    << s.statuses.back().error;
+}
+
+TEST(Runtime, SpawnFailureFromTooManyOpenFilesFailsThatSessionOnly) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("before", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["before"].messages.empty(); }, 10s));
+
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int probe = dup(0);
+  ASSERT_GE(probe, 0);
+  close(probe);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(probe + 1);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto accepted = rt.query(fake_query("starved"));
+  bool ended = events.wait_terminal({"starved"}, 10s);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(accepted);
+  ASSERT_TRUE(ended);
+  const auto& starved = events.sessions["starved"];
+  EXPECT_EQ(starved.last_status(), session_status::error);
+  EXPECT_NE(starved.statuses.back().error.find("EMFILE"), std::string::npos)
+    << starved.statuses.back().error;
+
+  EXPECT_EQ(events.sessions["before"].last_status(), session_status::running);
+  ASSERT_TRUE(rt.query(fake_query("after")));
+  ASSERT_TRUE(rt.stop("before"));
+  ASSERT_TRUE(events.wait_terminal({"before", "after"}, 10s));
+  EXPECT_EQ(events.sessions["before"].last_status(), session_status::stopped);
+  EXPECT_EQ(events.sessions["after"].last_status(), session_status::done);
+}
+
+TEST(Runtime, BadWorkingDirectoryGivesAnErrorStatusNamingIt) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  auto q = fake_query("badcwd");
+  q.cwd = "/nonexistent/project";
+  ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_terminal({"badcwd"}, 10s));
+  EXPECT_NE(events.sessions["badcwd"].statuses.back().error.find("/nonexistent/project"),
+            std::string::npos);
+}
+
+TEST(Runtime, DuplicateSessionIdIsRejectedAndTheFirstCarriesOn) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("dup", R"({"misbehave":"hang"})")));
+  auto second = rt.query(fake_query("dup"));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), static_cast<std::uint8_t>(errc::duplicate_session));
+  EXPECT_EQ(error_text(second.error()), "Session already running");
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["dup"].messages.empty(); }, 10s));
+  auto list = rt.list();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->sessions.size(), 1u);
+  EXPECT_EQ(list->sessions[0].status, session_status::running);
+  EXPECT_GT(list->sessions[0].pid, 0);
+}
+
+TEST(Runtime, InvalidQueriesAreRejectedWithAClearError) {
+  runtime rt{test_options()};
+  auto no_id = fake_query("");
+  auto no_prompt = fake_query("p");
+  no_prompt.prompt.clear();
+  auto bad_provider = fake_query("b");
+  bad_provider.provider = "nosuch";
+  for (auto* q : {&no_id, &no_prompt, &bad_provider}) {
+    auto r = rt.query(*q);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), static_cast<std::uint8_t>(errc::invalid_command));
+  }
+  EXPECT_EQ(error_text(rt.query(bad_provider).error()), "query: unknown provider \"nosuch\"");
+  auto unknown = rt.stop("nobody");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(error_text(unknown.error()), "Session not found");
+}
+
+TEST(Runtime, FinishedSessionIsRemovedAfterTheCleanupGraceUnlessItRanAgain) {
+  auto opts = test_options();
+  opts.policy.cleanup_grace = 400ms;
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("once")));
+  ASSERT_TRUE(rt.query(fake_query("twice")));
+  ASSERT_TRUE(events.wait_terminal({"once", "twice"}, 10s));
+  auto listed = [&](const std::string& id) {
+    auto list = rt.list();
+    for (const auto& s : list->sessions)
+      if (s.session_id == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(listed("once")) << "still listed during the grace";
+  // Run "twice" again: the cleanup timer of its first run must not remove it.
+  ASSERT_TRUE(rt.query(fake_query("twice", R"({"misbehave":"hang"})")));
+  std::this_thread::sleep_for(800ms);
+  EXPECT_FALSE(listed("once"));
+  ASSERT_TRUE(listed("twice"));
+  auto list = rt.list();
+  EXPECT_EQ(list->sessions[0].generation, 2u);
+  EXPECT_EQ(list->sessions[0].status, session_status::running);
+  // Its second run publishes after the first run's events, with the sequence continuing.
+  ASSERT_TRUE(rt.stop("twice"));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["twice"].last_status() == session_status::stopped; }, 5s));
+  expect_complete_and_ordered(events.sessions["twice"]);
+  EXPECT_EQ(events.sessions["twice"].statuses.back().generation, 2u);
+}
+
+TEST(Runtime, AnyNumberOfSubscribersPerSessionOrForAll) {
+  runtime rt{test_options()};
+  event_collector all_a{rt}, all_b{rt};
+  ASSERT_TRUE(rt.query(fake_query("watched", R"({"misbehave":"hang"})")));
+  event_collector one{rt, "watched"};  // subscribes to a live session
+  ASSERT_TRUE(all_a.wait_until([](auto& s) { return !s["watched"].messages.empty(); }, 10s));
+  ASSERT_TRUE(rt.stop("watched"));
+  for (auto* c : {&all_a, &all_b, &one}) ASSERT_TRUE(c->wait_terminal({"watched"}, 5s));
+  EXPECT_EQ(all_a.sessions["watched"].seqs, all_b.sessions["watched"].seqs);
+  EXPECT_EQ(all_a.sessions["watched"].messages.size(), 1u);
+  EXPECT_EQ(one.sessions["watched"].last_status(), session_status::stopped);
+}
+
+TEST(Runtime, CostAndTokensAreTrackedPerSession) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("costly", R"({"transcript":"tool"})")));
+  ASSERT_TRUE(events.wait_terminal({"costly"}, 10s));
+  const auto& s = events.sessions["costly"];
+  ASSERT_EQ(s.costs.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.costs[0].total_cost_usd, 0.0048);
+  EXPECT_EQ(s.costs[0].input_tokens, 240u);
+  EXPECT_EQ(s.costs[0].output_tokens, 71u);
+  EXPECT_EQ(s.costs[0].cache_read_tokens, 80u);
+  EXPECT_EQ(s.costs[0].turns, 2u);
+  auto list = rt.list();
+  ASSERT_EQ(list->sessions.size(), 1u);
+  EXPECT_DOUBLE_EQ(list->sessions[0].total_cost_usd, 0.0048);
+  EXPECT_EQ(list->sessions[0].status, session_status::done);
+}
+
+TEST(Runtime, DestructionStopsRunningSessions) {
+  pid_t pid = 0, grandchild = 0;
+  {
+    runtime rt{test_options()};
+    event_collector events{rt};
+    ASSERT_TRUE(rt.query(fake_query("left", R"({"misbehave":["hang","fork-grandchild"]})")));
+    ASSERT_TRUE(events.wait_until(
+      [&](auto& s) {
+        for (const auto& l : s["left"].logs)
+          if (parse_fake_pids(l.text, pid, grandchild)) return true;
+        return false;
+      },
+      10s));
+  }
+  EXPECT_TRUE(process_gone(pid));
+  EXPECT_TRUE(wait_gone(grandchild, 1s));
+}
+
+}  // namespace

@@ -1,0 +1,48 @@
+#pragma once
+// Checks on real processes.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace agentrt::test {
+
+// Gone: no such process, or a zombie (dead, waiting only to be reaped by its parent or init).
+inline bool process_gone(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+inline bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!process_gone(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return true;
+}
+
+// Parses "fake-agent: pid P grandchild G" from a log line; false when it is not one.
+inline bool parse_fake_pids(const std::string& text, pid_t& pid, pid_t& grandchild) {
+  auto at = text.find("fake-agent: pid ");
+  if (at == std::string::npos) return false;
+  std::istringstream in{text.substr(at + 16)};
+  std::string word;
+  int p = 0, g = 0;
+  if (!(in >> p >> word >> g) || word != "grandchild") return false;
+  pid = p;
+  grandchild = g;
+  return true;
+}
+
+}  // namespace agentrt::test

@@ -1,0 +1,106 @@
+#pragma once
+// A real runtime for integration tests, with the fake agent from the build tree, and an event
+// collector: a subscriber that gathers each session's events in arrival order.
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "messages/type_ids.hpp"
+#include "runtime/runtime.hpp"
+
+namespace agentrt::test {
+
+inline runtime_options test_options() {
+  runtime_options opts;
+  opts.launch.binaries["fake"] = AGENTRT_FAKE_AGENT_PATH;
+  opts.policy.stop_grace = std::chrono::milliseconds{1000};
+  return opts;
+}
+
+inline query_command fake_query(std::string id, std::string provider_config = "{}") {
+  query_command q;
+  q.session_id = std::move(id);
+  q.provider = "fake";
+  q.prompt = "test";
+  q.provider_config = std::move(provider_config);
+  return q;
+}
+
+struct session_events {
+  std::vector<agent_message> messages;
+  std::vector<status_change> statuses;
+  std::vector<cost_update> costs;
+  std::vector<log_line> logs;
+  std::vector<std::uint64_t> seqs;  // every event's sequence number, in arrival order
+  std::vector<std::string> order;   // "message", "status", "cost", "log" in arrival order
+
+  bool terminal() const { return !statuses.empty() && is_terminal(statuses.back().status); }
+  session_status last_status() const {
+    return statuses.empty() ? session_status::starting : statuses.back().status;
+  }
+};
+
+class event_collector {
+ public:
+  explicit event_collector(runtime& rt, std::string session_id = "")
+    : self_(rt.system()), rt_(rt) {
+    self_->request(rt.supervisor(), std::chrono::seconds{5},
+                   subscribe_command{std::move(session_id), caf::actor{self_}})
+      .receive([](const command_ack&) {}, [](const caf::error&) {});
+  }
+
+  caf::actor handle() { return caf::actor{self_}; }
+
+  // Receives events until `done` holds or the timeout passes; returns whether `done` held.
+  template <class Predicate>
+  bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done(sessions)) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return false;
+      receive_one(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    }
+    return true;
+  }
+
+  bool wait_terminal(const std::set<std::string>& ids, std::chrono::milliseconds timeout) {
+    return wait_until(
+      [&](const std::map<std::string, session_events>& s) {
+        for (const auto& id : ids) {
+          auto it = s.find(id);
+          if (it == s.end() || !it->second.terminal()) return false;
+        }
+        return true;
+      },
+      timeout);
+  }
+
+  std::map<std::string, session_events> sessions;
+
+ private:
+  void receive_one(std::chrono::milliseconds timeout) {
+    self_->receive(
+      [&](const agent_message& m) { add(m.session_id, m.seq, "message").messages.push_back(m); },
+      [&](const status_change& s) { add(s.session_id, s.seq, "status").statuses.push_back(s); },
+      [&](const cost_update& c) { add(c.session_id, c.seq, "cost").costs.push_back(c); },
+      [&](const log_line& l) { add(l.session_id, l.seq, "log").logs.push_back(l); },
+      caf::after(timeout) >> [] {});
+  }
+
+  session_events& add(const std::string& id, std::uint64_t seq, const char* kind) {
+    auto& s = sessions[id];
+    s.seqs.push_back(seq);
+    s.order.emplace_back(kind);
+    return s;
+  }
+
+  caf::scoped_actor self_;
+  runtime& rt_;
+};
+
+}  // namespace agentrt::test

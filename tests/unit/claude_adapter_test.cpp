@@ -1,0 +1,339 @@
+#include "adapters/claude_adapter.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/shared_dir.hpp"
+
+namespace {
+
+using agentrt::turn_event;
+using agentrt::adapters::adapter_output;
+using agentrt::adapters::claude_adapter;
+using json = nlohmann::json;
+
+adapter_output parse(const json& event) {
+  claude_adapter adapter;
+  adapter_output out;
+  adapter.on_line(event.dump(), out);
+  return out;
+}
+
+json content(const agentrt::agent_message& m) { return json::parse(m.content); }
+
+TEST(ClaudeAdapter, SystemInitBecomesInit) {
+  auto out = parse({{"type", "system"},
+                    {"subtype", "init"},
+                    {"uuid", "sys-001"},
+                    {"session_id", "sess-abc"},
+                    {"model", "claude-sonnet-5"},
+                    {"cwd", "/work"},
+                    {"tools", {"Read", "Write", "Bash"}}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].id, "sys-001");
+  EXPECT_EQ(out.messages[0].type, "init");
+  EXPECT_EQ(content(out.messages[0]),
+            json({{"sessionId", "sess-abc"},
+                  {"model", "claude-sonnet-5"},
+                  {"cwd", "/work"},
+                  {"tools", {"Read", "Write", "Bash"}}}));
+  EXPECT_EQ(out.provider_session_id, "sess-abc");
+  ASSERT_TRUE(out.turn);
+  EXPECT_EQ(out.turn->kind, turn_event::started);
+}
+
+TEST(ClaudeAdapter, InitWithoutToolsHasAnEmptyToolList) {
+  auto out = parse({{"type", "system"}, {"subtype", "init"}, {"uuid", "sys-002"}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(content(out.messages[0])["tools"], json::array());
+  EXPECT_EQ(content(out.messages[0])["sessionId"], "");
+}
+
+TEST(ClaudeAdapter, OtherSystemSubtypesBecomeStatus) {
+  auto out = parse({{"type", "system"}, {"subtype", "api_key_check"}, {"status", "API key is valid"}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "status");
+  EXPECT_EQ(content(out.messages[0]),
+            json({{"subtype", "api_key_check"}, {"message", "API key is valid"}}));
+
+  auto bare = parse({{"type", "system"}, {"subtype", "api_key_check"}});
+  EXPECT_EQ(content(bare.messages[0]), json({{"subtype", "api_key_check"}}));
+}
+
+TEST(ClaudeAdapter, CompactBoundaryBecomesCompaction) {
+  auto out = parse({{"type", "system"},
+                    {"subtype", "compact_boundary"},
+                    {"uuid", "c-1"},
+                    {"compact_metadata", {{"trigger", "manual"}, {"pre_tokens", 51234}}}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "compaction");
+  EXPECT_EQ(content(out.messages[0]), json({{"trigger", "manual"}, {"preTokens", 51234}}));
+
+  auto defaulted = parse({{"type", "system"}, {"subtype", "compact_boundary"}});
+  EXPECT_EQ(content(defaulted.messages[0]), json({{"trigger", "auto"}, {"preTokens", 0}}));
+}
+
+json assistant(const char* uuid, json blocks) {
+  return {{"type", "assistant"},
+          {"uuid", uuid},
+          {"message", {{"id", "msg_1"}, {"content", std::move(blocks)}}}};
+}
+
+TEST(ClaudeAdapter, AssistantTextBlock) {
+  auto out = parse(assistant("asst-001", {{{"type", "text"}, {"text", "Hello"}}}));
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].id, "asst-001-text-0");
+  EXPECT_EQ(out.messages[0].type, "text");
+  EXPECT_EQ(content(out.messages[0]), json({{"text", "Hello"}}));
+  EXPECT_EQ(out.messages[0].parent_id, "");
+}
+
+TEST(ClaudeAdapter, ThinkingFallsBackToText) {
+  auto out = parse(assistant("a", {{{"type", "thinking"}, {"text", "pondering"}}}));
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "thinking");
+  EXPECT_EQ(content(out.messages[0]), json({{"text", "pondering"}}));
+}
+
+TEST(ClaudeAdapter, BlocksAreNumberedInOrderAndSkippedBlocksUseNoNumber) {
+  auto out = parse(assistant("asst-002", {{{"type", "image"}, {"source", "x"}},
+                                          {{"type", "thinking"}, {"thinking", "hmm"}},
+                                          {{"type", "text"}, {"text", "Let me run it"}},
+                                          {{"type", "tool_use"},
+                                           {"id", "toolu_1"},
+                                           {"name", "Bash"},
+                                           {"input", {{"command", "ls"}}}}}));
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[0].id, "asst-002-think-0");
+  EXPECT_EQ(out.messages[1].id, "asst-002-text-1");
+  EXPECT_EQ(out.messages[2].id, "asst-002-tool-2");
+  EXPECT_EQ(out.messages[2].type, "tool_call");
+  EXPECT_EQ(content(out.messages[2]),
+            json({{"toolUseId", "toolu_1"}, {"name", "Bash"}, {"input", {{"command", "ls"}}}}));
+}
+
+TEST(ClaudeAdapter, ParentToolUseIdBecomesParentId) {
+  auto event = assistant("sub-1", {{{"type", "text"}, {"text", "inside a sub-agent"}}});
+  event["parent_tool_use_id"] = "toolu_parent";
+  auto out = parse(event);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].parent_id, "toolu_parent");
+}
+
+TEST(ClaudeAdapter, UserToolResult) {
+  auto out = parse(json::parse(R"({"type":"user","uuid":"user-001","message":{"content":[
+    {"type":"tool_result","tool_use_id":"toolu_1","content":"ok"},
+    {"type":"text","text":"ignored"}]}})"));
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].id, "user-001-result-0");
+  EXPECT_EQ(out.messages[0].type, "tool_result");
+  EXPECT_EQ(content(out.messages[0]), json({{"toolUseId", "toolu_1"}, {"output", "ok"}}));
+}
+
+TEST(ClaudeAdapter, ToolResultWithoutContentUsesToolUseResult) {
+  auto out = parse(json::parse(R"({"type":"user","uuid":"user-002",
+    "tool_use_result":{"stdout":"hi"},
+    "message":{"content":[{"type":"tool_result","tool_use_id":"t"}]}})"));
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(content(out.messages[0])["output"], json({{"stdout", "hi"}}));
+}
+
+TEST(ClaudeAdapter, ResultBecomesCostAndEndsTheTurn) {
+  auto out = parse({{"type", "result"},
+                    {"subtype", "success"},
+                    {"uuid", "res-1"},
+                    {"total_cost_usd", 0.0125},
+                    {"duration_ms", 4500},
+                    {"num_turns", 3},
+                    {"result", "All done"},
+                    {"usage", {{"input_tokens", 1000}, {"output_tokens", 500}}}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "cost");
+  auto c = content(out.messages[0]);
+  EXPECT_DOUBLE_EQ(c["totalCostUsd"].get<double>(), 0.0125);
+  EXPECT_EQ(c["durationMs"], 4500);
+  EXPECT_EQ(c["inputTokens"], 1000);
+  EXPECT_EQ(c["outputTokens"], 500);
+  EXPECT_EQ(c["numTurns"], 3);
+  EXPECT_EQ(c["isError"], false);
+  EXPECT_EQ(c["result"], "All done");
+  EXPECT_FALSE(c.contains("errors"));
+  ASSERT_TRUE(out.turn);
+  EXPECT_EQ(out.turn->kind, turn_event::ended_ok);
+  ASSERT_TRUE(out.cost);
+  EXPECT_DOUBLE_EQ(out.cost->total_cost_usd, 0.0125);
+  EXPECT_EQ(out.cost->input_tokens, 1000u);
+}
+
+TEST(ClaudeAdapter, EmptyResultIsAllZeros) {
+  auto out = parse({{"type", "result"}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  auto c = content(out.messages[0]);
+  EXPECT_EQ(c["totalCostUsd"], 0);
+  EXPECT_EQ(c["durationMs"], 0);
+  EXPECT_EQ(c["inputTokens"], 0);
+  EXPECT_EQ(c["outputTokens"], 0);
+  EXPECT_EQ(c["numTurns"], 0);
+  EXPECT_EQ(c["isError"], false);
+}
+
+TEST(ClaudeAdapter, ErrorResultKeepsIsErrorAndErrors) {
+  auto out = parse({{"type", "result"},
+                    {"subtype", "error_max_turns"},
+                    {"is_error", true},
+                    {"errors", {"Reached maximum number of turns (3)"}}});
+  auto c = content(out.messages[0]);
+  EXPECT_EQ(c["isError"], true);
+  EXPECT_EQ(c["errors"], json({"Reached maximum number of turns (3)"}));
+  ASSERT_TRUE(out.turn);
+  EXPECT_EQ(out.turn->kind, turn_event::ended_error);
+  EXPECT_EQ(out.turn->error, "Reached maximum number of turns (3)");
+}
+
+TEST(ClaudeAdapter, UnknownTypeKeepsTheRawEvent) {
+  json event = {{"type", "rate_limit_event"}, {"uuid", "u-1"}, {"limit", 5}};
+  auto out = parse(event);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "unknown");
+  EXPECT_EQ(content(out.messages[0]), event);
+}
+
+TEST(ClaudeAdapter, MissingMessageOrNonArrayContentYieldsNothing) {
+  EXPECT_TRUE(parse({{"type", "assistant"}, {"uuid", "a"}}).messages.empty());
+  EXPECT_TRUE(parse({{"type", "assistant"}, {"message", {{"content", "text"}}}}).messages.empty());
+  EXPECT_TRUE(parse(json::parse(R"({"type":"user","message":{"content":[{"type":"text","text":"hi"}]}})"))
+                .messages.empty());
+}
+
+TEST(ClaudeAdapter, WronglyTypedFieldsReadAsEmpty) {
+  auto out = parse({{"type", "system"}, {"subtype", "init"}, {"uuid", 42}, {"model", 7},
+                    {"tools", "Read"}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].id.size(), 36u) << "a random uuid replaces a non-string one";
+  EXPECT_EQ(content(out.messages[0])["model"], "");
+  EXPECT_EQ(content(out.messages[0])["tools"], json::array());
+}
+
+TEST(ClaudeAdapter, InvalidJsonBecomesAnErrorMessage) {
+  claude_adapter adapter;
+  adapter_output out;
+  adapter.on_line("{\"type\": \"assist", out);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "error");
+  EXPECT_EQ(content(out.messages[0])["message"], "invalid JSON from the agent");
+  out.clear();
+  adapter.on_line("[1,2]", out);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "error");
+}
+
+TEST(ClaudeAdapter, CostIsTheLatestTotalAndTokensAddUpPerResult) {
+  claude_adapter adapter;
+  adapter_output out;
+  auto result = [](double total, int in, int outp) {
+    return json({{"type", "result"},
+                 {"total_cost_usd", total},
+                 {"num_turns", 1},
+                 {"usage", {{"input_tokens", in}, {"output_tokens", outp},
+                            {"cache_read_input_tokens", 40}}}})
+      .dump();
+  };
+  adapter.on_line(result(0.002, 100, 10), out);
+  out.clear();
+  adapter.on_line(result(0.005, 200, 20), out);
+  ASSERT_TRUE(out.cost);
+  EXPECT_DOUBLE_EQ(out.cost->total_cost_usd, 0.005) << "cumulative in the process: not summed";
+  EXPECT_EQ(out.cost->input_tokens, 300u);
+  EXPECT_EQ(out.cost->output_tokens, 30u);
+  EXPECT_EQ(out.cost->cache_read_tokens, 80u);
+  EXPECT_EQ(out.cost->turns, 2u);
+}
+
+// Every claude capture of the real CLI in ../shared parses without an error message, and the
+// turn-end and cost figures match what the capture's result lines say.
+TEST(ClaudeAdapter, RealCliCaptures) {
+  AGENTRT_REQUIRE_SHARED();
+  auto files = agentrt::test::captures("claude");
+  ASSERT_FALSE(files.empty());
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.filename().string());
+    claude_adapter adapter;
+    adapter_output out;
+    double last_total = 0;
+    std::uint64_t input_tokens = 0;
+    int results = 0, messages = 0;
+    std::optional<turn_event> last_turn;
+    for (const auto& line : agentrt::test::read_lines(file)) {
+      out.clear();
+      adapter.on_line(line, out);
+      json raw = json::parse(line);
+      for (const auto& m : out.messages) {
+        ++messages;
+        EXPECT_NE(m.type, "error") << line;
+        EXPECT_FALSE(m.id.empty());
+        EXPECT_TRUE(json::accept(m.content));
+      }
+      if (raw["type"] == "result") {
+        ++results;
+        last_total = raw["total_cost_usd"].get<double>();
+        input_tokens += raw["usage"]["input_tokens"].get<std::uint64_t>();
+        ASSERT_TRUE(out.turn);
+        EXPECT_EQ(out.turn->kind,
+                  raw["is_error"].get<bool>() ? turn_event::ended_error : turn_event::ended_ok);
+        ASSERT_TRUE(out.cost);
+        EXPECT_DOUBLE_EQ(out.cost->total_cost_usd, last_total);
+        EXPECT_EQ(out.cost->input_tokens, input_tokens);
+      }
+      if (raw.contains("session_id")) {
+        EXPECT_EQ(out.provider_session_id, raw["session_id"]);
+      }
+      if (out.turn) last_turn = out.turn;
+    }
+    EXPECT_GT(messages, 0);
+    if (results == 0) {
+      EXPECT_TRUE(!last_turn || last_turn->kind == turn_event::started);
+    }
+  }
+}
+
+TEST(ClaudeAdapter, RealCliToolCaptureKeepsTheToolUseIdChain) {
+  AGENTRT_REQUIRE_SHARED();
+  claude_adapter adapter;
+  std::vector<agentrt::agent_message> all;
+  for (const auto& line : agentrt::test::read_lines(agentrt::test::fixtures_dir() /
+                                                    "claude-mock-stream-json-thinking-tool.stdout")) {
+    adapter_output out;
+    adapter.on_line(line, out);
+    all.insert(all.end(), out.messages.begin(), out.messages.end());
+  }
+  std::vector<std::string> types;
+  for (const auto& m : all) types.push_back(m.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"init", "status", "thinking", "text", "tool_call",
+                                             "tool_result", "text", "cost"}));
+  EXPECT_EQ(content(all[4])["toolUseId"], "toolu_mock_4");
+  EXPECT_EQ(content(all[5])["toolUseId"], "toolu_mock_4");
+  EXPECT_EQ(content(all[5])["output"], "hi-from-tool");
+}
+
+TEST(ClaudeAdapter, RealCliErrorCapturesEndTheTurnWithTheirText) {
+  AGENTRT_REQUIRE_SHARED();
+  auto last_turn = [](const char* name) {
+    claude_adapter adapter;
+    std::optional<turn_event> turn;
+    for (const auto& line : agentrt::test::read_lines(agentrt::test::fixtures_dir() / name)) {
+      adapter_output out;
+      adapter.on_line(line, out);
+      if (out.turn) turn = out.turn;
+    }
+    return turn;
+  };
+  auto no_key = last_turn("claude-no-api-key.stdout");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->kind, turn_event::ended_error);
+  EXPECT_NE(no_key->error.find("Not logged in"), std::string::npos);
+  auto unknown = last_turn("claude-resume-unknown-session.stdout");
+  ASSERT_TRUE(unknown);
+  EXPECT_NE(unknown->error.find("No conversation found"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,100 @@
+// Every message of the vocabulary survives CAF's binary serialization: they can cross the network.
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+namespace {
+
+using namespace agentrt;
+
+template <class T>
+T roundtrip(caf::actor_system& sys, T value) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  EXPECT_FALSE(sink(value));
+  T copy;
+  caf::binary_deserializer source{sys, buf};
+  EXPECT_FALSE(source(copy));
+  return copy;
+}
+
+struct MessagesTest : ::testing::Test {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  void SetUp() override {
+    cfg.add_message_types<caf::id_block::agentrt>();
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+};
+
+TEST_F(MessagesTest, QueryCommandRoundTrips) {
+  query_command q;
+  q.session_id = "s1";
+  q.provider = "claude";
+  q.prompt = "fix the tests";
+  q.cwd = "/work";
+  q.model = "sonnet";
+  q.max_turns = 7;
+  q.max_budget_usd = 1.5;
+  q.resume_id = "r";
+  q.permission_mode = "plan";
+  q.system_prompt = "be brief";
+  q.additional_directories = {"/a", "/b"};
+  q.extra_env = {{"K", "V"}};
+  q.provider_config = R"({"x":1})";
+  auto c = roundtrip(*sys, q);
+  EXPECT_EQ(c.session_id, "s1");
+  EXPECT_EQ(c.max_turns, 7);
+  EXPECT_DOUBLE_EQ(c.max_budget_usd, 1.5);
+  EXPECT_EQ(c.additional_directories, q.additional_directories);
+  EXPECT_EQ(c.extra_env, q.extra_env);
+  EXPECT_EQ(c.provider_config, q.provider_config);
+  EXPECT_EQ(c.system_prompt, "be brief");
+}
+
+TEST_F(MessagesTest, EventsRoundTrip) {
+  agent_message m{"id-1", "s1", "text", "p", R"({"text":"hi"})", 1234, 9};
+  auto mc = roundtrip(*sys, m);
+  EXPECT_EQ(mc.id, "id-1");
+  EXPECT_EQ(mc.parent_id, "p");
+  EXPECT_EQ(mc.content, m.content);
+  EXPECT_EQ(mc.seq, 9u);
+
+  status_change s{"s1", session_status::stopped, 143, 15, "bye", 3, 10};
+  auto sc = roundtrip(*sys, s);
+  EXPECT_EQ(sc.status, session_status::stopped);
+  EXPECT_EQ(sc.exit_code, 143);
+  EXPECT_EQ(sc.signal, 15);
+  EXPECT_EQ(sc.error, "bye");
+  EXPECT_EQ(sc.generation, 3u);
+
+  cost_update c{"s1", 0.25, 1, 2, 3, 4, 5, 11};
+  auto cc = roundtrip(*sys, c);
+  EXPECT_DOUBLE_EQ(cc.total_cost_usd, 0.25);
+  EXPECT_EQ(cc.cache_creation_tokens, 4u);
+  EXPECT_EQ(cc.turns, 5u);
+
+  session_list l;
+  l.sessions.push_back(session_info{"s1", "fake", session_status::idle, 2, 77, 0.5, 10, 20, 99});
+  auto lc = roundtrip(*sys, l);
+  ASSERT_EQ(lc.sessions.size(), 1u);
+  EXPECT_EQ(lc.sessions[0].status, session_status::idle);
+  EXPECT_EQ(lc.sessions[0].pid, 77);
+}
+
+TEST_F(MessagesTest, ErrorsCarryTheirText) {
+  auto err = make_error(errc::duplicate_session, "Session already running");
+  EXPECT_EQ(error_text(err), "Session already running");
+  EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::duplicate_session));
+}
+
+TEST(SessionStatus, Names) {
+  EXPECT_EQ(to_string(session_status::idle), "idle");
+  EXPECT_TRUE(is_terminal(session_status::stopped));
+  EXPECT_FALSE(is_terminal(session_status::idle));
+}
+
+}  // namespace

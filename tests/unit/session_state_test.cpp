@@ -1,0 +1,124 @@
+#include "actors/session_state.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using agentrt::session_state;
+using agentrt::session_status;
+using agentrt::turn_event;
+
+turn_event started() { return {turn_event::started, {}, {}}; }
+turn_event ended_ok() { return {turn_event::ended_ok, {}, {}}; }
+turn_event ended_error(std::string text) { return {turn_event::ended_error, std::move(text), {}}; }
+
+TEST(SessionState, StartsInStarting) {
+  session_state s;
+  EXPECT_EQ(s.status(), session_status::starting);
+}
+
+TEST(SessionState, SuccessfulRunGoesRunningIdleDone) {
+  session_state s;
+  EXPECT_EQ(s.on_spawned(), session_status::running);
+  EXPECT_EQ(s.on_turn(started()), std::nullopt);  // already running
+  EXPECT_EQ(s.on_turn(ended_ok()), session_status::idle);
+  EXPECT_EQ(s.on_exited(0, 0), std::nullopt) << "terminal only once the output is drained";
+  EXPECT_EQ(s.on_drained(), session_status::done);
+  EXPECT_EQ(s.exit_code(), 0);
+}
+
+TEST(SessionState, DrainBeforeExitAlsoWaitsForTheOther) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_ok());
+  EXPECT_EQ(s.on_drained(), std::nullopt);
+  EXPECT_EQ(s.on_exited(0, 0), session_status::done);
+}
+
+TEST(SessionState, FollowUpTurnGoesBackToRunning) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_ok());
+  EXPECT_EQ(s.on_turn(started()), session_status::running);
+  EXPECT_EQ(s.on_turn(ended_ok()), session_status::idle);
+}
+
+TEST(SessionState, ErrorResultDecidesEvenWithExitZero) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_error("API Error: 401"));
+  s.on_exited(0, 0);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+  EXPECT_EQ(s.error(), "API Error: 401");
+}
+
+TEST(SessionState, SuccessfulResultDecidesEvenWithNonZeroExit) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_ok());
+  s.on_exited(1, 0);
+  EXPECT_EQ(s.on_drained(), session_status::done);
+}
+
+TEST(SessionState, ExitWithoutAResultIsAnErrorEvenWithCodeZero) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(started());
+  s.on_exited(0, 0);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+  EXPECT_NE(s.error().find("without a final result"), std::string::npos);
+}
+
+TEST(SessionState, UnfinishedSecondTurnIsAnError) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_ok());
+  s.on_turn(started());
+  s.on_exited(0, 0);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+}
+
+TEST(SessionState, CrashBySignalIsAnErrorNamingTheSignal) {
+  session_state s;
+  s.on_spawned();
+  s.on_exited(-1, 11);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+  EXPECT_NE(s.error().find("signal 11"), std::string::npos);
+}
+
+TEST(SessionState, StopRequestedEndsStoppedWhateverTheStreamSaid) {
+  session_state s;
+  s.on_spawned();
+  s.on_stop_requested();
+  s.on_exited(-1, 9);
+  EXPECT_EQ(s.on_drained(), session_status::stopped);
+  EXPECT_EQ(s.signal(), 9);
+}
+
+TEST(SessionState, SpawnFailureIsTerminalAtOnce) {
+  session_state s;
+  EXPECT_EQ(s.on_spawn_failed("agent executable /nope does not exist"), session_status::error);
+  EXPECT_EQ(s.error(), "agent executable /nope does not exist");
+  EXPECT_EQ(s.on_spawned(), std::nullopt);
+}
+
+TEST(SessionState, NothingChangesAfterTheTerminalStatus) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(ended_ok());
+  s.on_exited(0, 0);
+  s.on_drained();
+  EXPECT_EQ(s.on_turn(started()), std::nullopt);
+  EXPECT_EQ(s.on_drained(), std::nullopt);
+  EXPECT_EQ(s.status(), session_status::done);
+}
+
+TEST(SessionState, TurnEventsAfterExitDoNotClaimTheProcessLives) {
+  session_state s;
+  s.on_spawned();
+  s.on_exited(0, 0);
+  EXPECT_EQ(s.on_turn(ended_ok()), std::nullopt) << "no idle: the process is gone";
+  EXPECT_EQ(s.on_drained(), session_status::done);
+}
+
+}  // namespace
