@@ -154,7 +154,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (i > 0 && o.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds{o.delay_ms});
     if (i == middle && i > 0) {
-      if (has("crash")) raise(SIGSEGV);
+      if (has("crash")) {
+        signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn the crash into an exit
+        raise(SIGSEGV);
+      }
       if (has("huge-line")) write_all(std::string(20 * 1024 * 1024, 'x') + "\n");
       if (has("garbage")) write_all("this is not json\n{\"unterminated\": \n\x01\x02\xff\xfe\n");
     }

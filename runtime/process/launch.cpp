@@ -45,9 +45,61 @@ struct agent_child_setup {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     // Ignored signals stay ignored across exec; the agent gets the defaults.
     for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) signal(sig, SIG_DFL);
-    // Boost closes fds above its own error pipe only; nothing but 0-2 may reach the agent.
+    // Nothing but 0-2 may reach the agent (the runtime's other fds may lack FD_CLOEXEC).
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     return {};
+  }
+};
+
+// Boost.Process v2's launchers call execution_context::notify_fork in the child, which allocates
+// (boostorg/process#430, chriskohlhoff/asio#1503): with other threads running, the child can wait
+// forever on a lock one of them held at the fork (seen under AddressSanitizer). This launcher keeps
+// Boost's initializer protocol (on_setup, on_exec_setup, on_error, on_success) but runs only
+// async-signal-safe code between fork and exec, and reaps a child whose exec failed.
+struct fork_safe_launcher : bp::posix::default_launcher {
+  template <class Executor, class... Inits>
+  bp::basic_process<Executor> launch(Executor exec, bp::error_code& ec,
+                                     const bp::filesystem::path& exe,
+                                     const std::vector<std::string>& args, Inits&&... inits) {
+    auto argv = build_argv_(exe, args);
+    int report[2];  // the child writes its errno here when it cannot exec
+    if (pipe2(report, O_CLOEXEC) != 0) {
+      ec.assign(errno, bp::system_category());
+      return bp::basic_process<Executor>{exec};
+    }
+    ec = bp::posix::detail::on_setup(*this, exe, argv, inits...);
+    if (!ec) {
+      pid = ::fork();
+      if (pid == 0) {
+        close(report[0]);
+        ec = bp::posix::detail::on_exec_setup(*this, exe, argv, inits...);
+        if (!ec) execve(exe.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(env));
+        int err = ec ? ec.value() : errno;
+        [[maybe_unused]] auto n = write(report[1], &err, sizeof err);
+        _exit(127);
+      }
+      if (pid < 0) ec.assign(errno, bp::system_category());
+    }
+    close(report[1]);
+    if (!ec) {
+      int child_errno = 0;
+      ssize_t n;
+      while ((n = read(report[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+      }
+      if (n > 0) {
+        ec.assign(child_errno, bp::system_category());
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    close(report[0]);
+    if (ec) {
+      bp::posix::detail::on_error(*this, exe, argv, ec, inits...);
+      return bp::basic_process<Executor>{exec};
+    }
+    bp::basic_process<Executor> proc(exec, pid);
+    bp::posix::detail::on_success(*this, exe, argv, inits...);
+    return proc;
   }
 };
 
@@ -97,19 +149,19 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   for (const auto& e : spec.env) envp.push_back(e.c_str());
   envp.push_back(nullptr);
 
-  // A private, idle io_context: the launcher's fork notifications then cost nothing.
+  // A private io_context: the process handle registers its pidfd there, not on a busy one.
   boost::asio::io_context ctx;
-  bp::posix::default_launcher launcher;
+  fork_safe_launcher launcher;
   launcher.env = envp.data();
   bp::error_code ec;
   std::vector<bp::process> one;  // basic_process has no empty state to declare before the call
   bp::process_stdio stdio{devnull.fds[0], out.fds[1], err.fds[1]};
   agent_child_setup setup{getpid()};
   if (spec.cwd.empty()) {
-    one.push_back(launcher(ctx.get_executor(), ec, exe, spec.args, stdio, setup));
+    one.push_back(launcher.launch(ctx.get_executor(), ec, exe, spec.args, stdio, setup));
   } else {
     bp::process_start_dir dir{spec.cwd};
-    one.push_back(launcher(ctx.get_executor(), ec, exe, spec.args, stdio, dir, setup));
+    one.push_back(launcher.launch(ctx.get_executor(), ec, exe, spec.args, stdio, dir, setup));
   }
   if (ec) return "cannot start " + exe + ": " + errno_text(ec.value());
   pid_t pid = one.front().id();

@@ -206,12 +206,12 @@ TEST(ProcessHost, StopsReadingWhileCreditIsHeldAndLosesNothing) {
   auto obs = std::make_shared<recording_observer>(/*hold_credit=*/true);
   // About 60 MB of output: far beyond the window and the pipe's own buffer.
   host.spawn(fake({"--transcript", "hello", "--repeat", "100000"}), obs);
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(obs->wait([&](auto& o) { return o.out_.size() >= opts.flow_window_bytes; }));
+  std::this_thread::sleep_for(300ms);
   std::size_t seen = obs->out_size();
-  EXPECT_GE(seen, opts.flow_window_bytes);
   EXPECT_LE(seen, opts.flow_window_bytes + opts.read_chunk_bytes);
   EXPECT_FALSE(obs->exited_) << "the child must be blocked on its full pipe";
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(300ms);
   EXPECT_EQ(obs->out_size(), seen) << "nothing is read while the credit is held";
 
   obs->release_all();
