@@ -35,10 +35,10 @@ class child_bridge final : public process::child_observer {
  public:
   child_bridge(caf::actor session, caf::actor reader, std::uint64_t generation,
                std::shared_ptr<child_slot> slot)
-    : session_(std::move(session)),
-      reader_(std::move(reader)),
-      generation_(generation),
-      slot_(std::move(slot)) {}
+      : session_(std::move(session)),
+        reader_(std::move(reader)),
+        generation_(generation),
+        slot_(std::move(slot)) {}
 
   void on_started(std::shared_ptr<process::child_handle> child) override {
     auto pid = child->pid();

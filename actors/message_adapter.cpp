@@ -65,10 +65,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       return lines_consumed{batch.bytes};
     },
     [self](const oversize_line& skipped) {
-      publish(self, adapters::make_error_message(
-                      "skipped a line of " + std::to_string(skipped.length) +
-                      " bytes: longer than the limit of " + std::to_string(skipped.limit) +
-                      " bytes"));
+      publish(self,
+              adapters::make_error_message("skipped a line of " + std::to_string(skipped.length) +
+                                           " bytes: longer than the limit of " +
+                                           std::to_string(skipped.limit) + " bytes"));
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
     [self](status_change& change) { publish(self, std::move(change)); },

@@ -93,9 +93,9 @@ void signal_run(session_actor* self, int sig) {
 caf::result<command_ack> stop(session_actor* self) {
   auto& st = self->state;
   if (is_terminal(st.run.status()))
-    return make_error(errc::session_not_running,
-                      "Session " + st.info.session_id + " is not running (" +
-                        std::string{to_string(st.run.status())} + ")");
+    return make_error(errc::session_not_running, "Session " + st.info.session_id +
+                                                   " is not running (" +
+                                                   std::string{to_string(st.run.status())} + ")");
   if (!st.run.stop_requested()) {
     st.run.on_stop_requested();
     signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts

@@ -57,10 +57,10 @@ std::optional<session_status> session_state::settle() {
     return set(session_status::error);
   }
   if (last_turn_ == turn_outcome::ok) return set(session_status::done);
-  error_ = signal_ > 0 ? "the agent was killed by signal " + std::to_string(signal_) +
-                           " before its final result"
-                       : "the agent exited with code " + std::to_string(exit_code_) +
-                           " without a final result";
+  error_ =
+    signal_ > 0
+      ? "the agent was killed by signal " + std::to_string(signal_) + " before its final result"
+      : "the agent exited with code " + std::to_string(exit_code_) + " without a final result";
   return set(session_status::error);
 }
 

@@ -20,9 +20,9 @@ namespace agentrt::adapters {
 // fills session_id and seq.
 struct adapter_output {
   std::vector<agent_message> messages;
-  std::optional<turn_event> turn;     // the stream says a turn started or ended
-  std::optional<cost_update> cost;    // cumulative totals, when they changed
-  std::string provider_session_id;    // when the line carried one
+  std::optional<turn_event> turn;   // the stream says a turn started or ended
+  std::optional<cost_update> cost;  // cumulative totals, when they changed
+  std::string provider_session_id;  // when the line carried one
 
   void clear() {
     messages.clear();

@@ -115,7 +115,8 @@ void on_user(const json& ev, emitter& e) {
 std::string result_error_text(const json& ev) {
   std::string text = str_field(ev, "result");
   if (const json* errors = field(ev, "errors"); text.empty() && errors != nullptr)
-    for (const auto& err : string_array(*errors)) text += (text.empty() ? "" : "; ") + err.get<std::string>();
+    for (const auto& err : string_array(*errors))
+      text += (text.empty() ? "" : "; ") + err.get<std::string>();
   if (text.empty()) text = "the agent reported an error (" + str_field(ev, "subtype") + ")";
   return text;
 }

@@ -33,8 +33,8 @@ struct query_command {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_command& x) {
   return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
-           x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode,
-           x.system_prompt, x.additional_directories, x.extra_env, x.provider_config);
+           x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode, x.system_prompt,
+           x.additional_directories, x.extra_env, x.provider_config);
 }
 
 // A follow-up prompt to a live session.
@@ -81,9 +81,8 @@ struct session_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
-  return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status,
-           x.generation, x.pid, x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.started_at_ms);
+  return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
+           x.pid, x.total_cost_usd, x.input_tokens, x.output_tokens, x.started_at_ms);
 }
 
 struct session_list {

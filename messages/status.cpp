@@ -21,8 +21,7 @@ std::string_view to_string(session_status s) {
 }
 
 bool is_terminal(session_status s) {
-  return s == session_status::done || s == session_status::error ||
-         s == session_status::stopped;
+  return s == session_status::done || s == session_status::error || s == session_status::stopped;
 }
 
 }  // namespace agentrt

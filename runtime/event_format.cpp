@@ -10,7 +10,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 json parse_content(const std::string& text) {
   json j = json::parse(text, nullptr, false);
@@ -33,8 +35,12 @@ std::string money(double usd) {
 }  // namespace
 
 std::string to_json_line(const agent_message& m) {
-  json j = {{"kind", "message"}, {"id", m.id},           {"sessionId", m.session_id},
-            {"seq", m.seq},      {"type", m.type},       {"content", parse_content(m.content)},
+  json j = {{"kind", "message"},
+            {"id", m.id},
+            {"sessionId", m.session_id},
+            {"seq", m.seq},
+            {"type", m.type},
+            {"content", parse_content(m.content)},
             {"timestamp", m.timestamp_ms}};
   if (!m.parent_id.empty()) j["parentId"] = m.parent_id;
   return dump(j);
@@ -81,7 +87,7 @@ std::string to_text(const agent_message& m) {
     body = str("name") + " " + (c.contains("input") ? dump(c["input"]) : "");
   else if (m.type == "tool_result")
     body = c.contains("output") && c["output"].is_string() ? c["output"].get<std::string>()
-                                                            : dump(c.value("output", json()));
+                                                           : dump(c.value("output", json()));
   else if (m.type == "init")
     body = "model " + str("model") + ", cwd " + str("cwd");
   else if (m.type == "error" || m.type == "status")

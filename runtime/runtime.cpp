@@ -58,7 +58,9 @@ caf::expected<command_ack> runtime::stop(const std::string& session_id) {
   return ask<command_ack>(stop_command{session_id});
 }
 
-caf::expected<session_list> runtime::list() { return ask<session_list>(list_command{}); }
+caf::expected<session_list> runtime::list() {
+  return ask<session_list>(list_command{});
+}
 
 bool runtime::stop_all(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -23,7 +23,8 @@ struct demo_session {
 // Several fake agents at once, each showing one behaviour of the runtime.
 const demo_session demo_sessions[] = {
   {"hello", R"({"transcript":"hello","delayMs":150})", "done", "a short answer"},
-  {"tools", R"({"transcript":"tool","delayMs":120})", "done", "thinking, a tool call and its result"},
+  {"tools", R"({"transcript":"tool","delayMs":120})", "done",
+   "thinking, a tool call and its result"},
   {"ratelimited", R"({"transcript":"error","delayMs":200})", "error",
    "the agent's result reports an API error"},
   {"crash", R"({"transcript":"tool","delayMs":100,"misbehave":"crash"})", "error",

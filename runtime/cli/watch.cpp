@@ -13,7 +13,9 @@ namespace agentrt::cli {
 
 namespace {
 std::atomic<bool> interrupt_flag{false};
-extern "C" void on_interrupt(int) { interrupt_flag = true; }
+extern "C" void on_interrupt(int) {
+  interrupt_flag = true;
+}
 }  // namespace
 
 void catch_interrupts() {
@@ -24,7 +26,9 @@ void catch_interrupts() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool interrupted() { return interrupt_flag.load(); }
+bool interrupted() {
+  return interrupt_flag.load();
+}
 
 std::map<std::string, session_outcome> watch_sessions(caf::scoped_actor& self,
                                                       const std::set<std::string>& ids, bool json,
@@ -55,8 +59,7 @@ std::map<std::string, session_outcome> watch_sessions(caf::scoped_actor& self,
         outcomes[c.session_id].cost = c;
         if (json) print(c);
       },
-      [&](const log_line& l) { print(l); },
-      caf::after(std::chrono::milliseconds{100}) >> [] {});
+      [&](const log_line& l) { print(l); }, caf::after(std::chrono::milliseconds{100}) >> [] {});
   }
   return outcomes;
 }

@@ -50,9 +50,9 @@ struct options {
 }
 
 options parse(int argc, char** argv) {
-  static const std::set<std::string> modes = {"crash",     "hang",       "ignore-sigterm",
+  static const std::set<std::string> modes = {"crash",           "hang",      "ignore-sigterm",
                                               "fork-grandchild", "huge-line", "garbage",
-                                              "no-newline", "no-result"};
+                                              "no-newline",      "no-result"};
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
     write_all(last && has("no-newline") ? out[i] : out[i] + "\n");
     if (i == 0 && has("hang")) pause_forever();
   }
-  bool is_error = has_result && !has("no-result") &&
-                  lines.back().find("\"is_error\":true") != std::string::npos;
+  bool is_error =
+    has_result && !has("no-result") && lines.back().find("\"is_error\":true") != std::string::npos;
   return is_error ? 1 : 0;
 }

@@ -1,13 +1,15 @@
 #include "runtime/process/child_env.hpp"
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 namespace agentrt::process {
 
 namespace {
 
-std::string name_of(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+std::string name_of(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
 
 bool matches_any(const std::vector<std::string>& patterns, const std::string& name) {
   return std::any_of(patterns.begin(), patterns.end(),
@@ -16,8 +18,8 @@ bool matches_any(const std::vector<std::string>& patterns, const std::string& na
 
 void set_var(std::vector<std::string>& env, const std::string& name, const std::string& value) {
   std::string entry = name + "=" + value;
-  auto it = std::find_if(env.begin(), env.end(),
-                         [&](const std::string& e) { return name_of(e) == name; });
+  auto it =
+    std::find_if(env.begin(), env.end(), [&](const std::string& e) { return name_of(e) == name; });
   if (it != env.end())
     *it = std::move(entry);
   else
@@ -50,7 +52,7 @@ const std::vector<std::string>& provider_passthrough(const std::string& provider
 
 const std::vector<std::string>& provider_env_patterns() {
   static const std::vector<std::string> patterns = [] {
-    std::vector<std::string> p = {"CLAUDE*", "ANTHROPIC_*", "CODEX*",          "OPENAI_*",
+    std::vector<std::string> p = {"CLAUDE*",  "ANTHROPIC_*",    "CODEX*",          "OPENAI_*",
                                   "GEMINI_*", "GOOGLE_GENAI_*", "GOOGLE_GEMINI_*", "OLLAMA*",
                                   "AIDER*",   "OPENROUTER_*"};
     // Credentials without a provider prefix (GOOGLE_API_KEY) are some provider's too.

@@ -73,8 +73,8 @@ struct record {
 
 death_guard::death_guard() {
   // Mapped before the fork so the guardian needs no allocation; pages are touched only as used.
-  void* map = mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* map =
+    mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (map == MAP_FAILED) return;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -100,9 +100,13 @@ death_guard::~death_guard() {
   }
 }
 
-void death_guard::add(pid_t pgid) { send(1, pgid); }
+void death_guard::add(pid_t pgid) {
+  send(1, pgid);
+}
 
-void death_guard::remove(pid_t pgid) { send(0, pgid); }
+void death_guard::remove(pid_t pgid) {
+  send(0, pgid);
+}
 
 void death_guard::send(int op, pid_t pgid) {
   if (write_fd_ < 0) return;

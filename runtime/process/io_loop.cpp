@@ -33,7 +33,7 @@ void child_handle::close_output() {
 }
 
 io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard)
-  : chunk_(chunk_bytes), window_(window_bytes), guard_(guard), buffer_(chunk_bytes) {
+    : chunk_(chunk_bytes), window_(window_bytes), guard_(guard), buffer_(chunk_bytes) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("io_loop: cannot create epoll set");
@@ -49,7 +49,9 @@ io_loop::~io_loop() {
   close(epoll_fd_);
 }
 
-void io_loop::start() { thread_ = std::thread{[this] { run(); }}; }
+void io_loop::start() {
+  thread_ = std::thread{[this] { run(); }};
+}
 
 void io_loop::stop() {
   {
@@ -74,7 +76,9 @@ void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
   post(std::move(c));
 }
 
-void io_loop::resume(child_handle* handle) { post(command{command::resume, {}, handle, {}, {}}); }
+void io_loop::resume(child_handle* handle) {
+  post(command{command::resume, {}, handle, {}, {}});
+}
 
 void io_loop::close_output(child_handle* handle) {
   post(command{command::close_output, {}, handle, {}, {}});

@@ -76,7 +76,7 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   std::vector<command> pending_;
   bool stopping_ = false;
   std::unordered_map<child_handle*, std::unique_ptr<watched>> children_;  // I/O thread only
-  std::size_t live_ = 0;                                                   // under mutex_
+  std::size_t live_ = 0;                                                  // under mutex_
   std::vector<char> buffer_;
 };
 

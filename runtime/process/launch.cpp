@@ -114,8 +114,7 @@ struct fd_closer {
 std::string check_cwd(const std::string& cwd) {
   if (cwd.empty()) return {};
   struct stat st {};
-  if (stat(cwd.c_str(), &st) != 0)
-    return "working directory " + cwd + ": " + errno_text(errno);
+  if (stat(cwd.c_str(), &st) != 0) return "working directory " + cwd + ": " + errno_text(errno);
   if (!S_ISDIR(st.st_mode)) return "working directory " + cwd + " is not a directory";
   return {};
 }

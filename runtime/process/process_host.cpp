@@ -98,12 +98,16 @@ process_host::process_host(process_host_options opts) : impl_(std::make_unique<i
 
 process_host::~process_host() = default;
 
-void process_host::shutdown() { impl_->shutdown(); }
+void process_host::shutdown() {
+  impl_->shutdown();
+}
 
 void process_host::spawn(spawn_spec spec, std::shared_ptr<child_observer> observer) {
   impl_->spawn(std::move(spec), std::move(observer));
 }
 
-std::size_t process_host::live_children() const { return impl_->live_children(); }
+std::size_t process_host::live_children() const {
+  return impl_->live_children();
+}
 
 }  // namespace agentrt::process

@@ -29,12 +29,12 @@ std::string format_number(double x) {
 }
 
 // claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
-std::variant<launch_plan, std::string> claude_plan(const query_command& q,
-                                                   const launch_config& cfg,
+std::variant<launch_plan, std::string> claude_plan(const query_command& q, const launch_config& cfg,
                                                    launch_plan plan) {
   if (cfg.running_as_root && q.permission_mode == "bypassPermissions")
-    return std::string{"permission mode bypassPermissions is refused by claude when running as "
-                       "root; choose another mode (acceptEdits, default, plan)"};
+    return std::string{
+      "permission mode bypassPermissions is refused by claude when running as "
+      "root; choose another mode (acceptEdits, default, plan)"};
   auto& args = plan.spec.args;
   args = {"-p", "--output-format", "stream-json", "--verbose"};
   if (q.max_turns > 0) args.insert(args.end(), {"--max-turns", std::to_string(q.max_turns)});
@@ -42,8 +42,7 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q,
     args.insert(args.end(), {"--max-budget-usd", format_number(q.max_budget_usd)});
   if (!q.resume_id.empty()) args.insert(args.end(), {"--resume", q.resume_id});
   if (!q.model.empty()) args.insert(args.end(), {"--model", q.model});
-  if (!q.permission_mode.empty())
-    args.insert(args.end(), {"--permission-mode", q.permission_mode});
+  if (!q.permission_mode.empty()) args.insert(args.end(), {"--permission-mode", q.permission_mode});
   if (!q.system_prompt.empty()) args.insert(args.end(), {"--system-prompt", q.system_prompt});
   for (const auto& dir : q.additional_directories) args.insert(args.end(), {"--add-dir", dir});
   args.push_back(q.prompt);
@@ -81,8 +80,8 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, launch_
       return std::string{"providerConfig."} + key + " has the wrong type";
     return {};
   };
-  for (auto [key, flag] : {std::pair{"transcript", "--transcript"}, {"delayMs", "--delay-ms"},
-                           {"repeat", "--repeat"}})
+  for (auto [key, flag] :
+       {std::pair{"transcript", "--transcript"}, {"delayMs", "--delay-ms"}, {"repeat", "--repeat"}})
     if (auto err = add_option(key, flag); !err.empty()) return err;
   if (auto it = config.find("misbehave"); it != config.end()) {
     json modes = it->is_array() ? *it : json::array({*it});

@@ -2,8 +2,8 @@
 // -> message adapter -> subscribers.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/resource.h>
+#include <nlohmann/json.hpp>
 
 #include "messages/errors.hpp"
 #include "support/processes.hpp"
@@ -37,8 +37,8 @@ TEST(Runtime, HundredConcurrentSessionsDeliverEveryLineInOrder) {
   constexpr int rounds = 20;
   std::vector<query_command> qs;
   for (int i = 0; i < sessions; ++i)
-    qs.push_back(fake_query("s" + std::to_string(i),
-                            R"({"transcript":"tool","repeat":20,"delayMs":1})"));
+    qs.push_back(
+      fake_query("s" + std::to_string(i), R"({"transcript":"tool","repeat":20,"delayMs":1})"));
   for (auto& q : qs) ASSERT_TRUE(rt.query(q));
   ASSERT_TRUE(events.wait_terminal(ids_of(qs), 60s));
 
@@ -181,8 +181,7 @@ TEST(Runtime, MissingBinaryGivesAnErrorStatusNamingThePath) {
   const auto& s = events.sessions["missing"];
   expect_complete_and_ordered(s);
   EXPECT_EQ(s.last_status(), session_status::error);
-  EXPECT_NE(s.statuses.back().error.find("/nonexistent/bin/agentrt-fake-agent"),
-            std::string::npos)
+  EXPECT_NE(s.statuses.back().error.find("/nonexistent/bin/agentrt-fake-agent"), std::string::npos)
     << s.statuses.back().error;
 }
 

@@ -47,10 +47,10 @@ struct session_events {
 
 class event_collector {
  public:
-  explicit event_collector(runtime& rt, std::string session_id = "")
-    : self_(rt.system()), rt_(rt) {
-    self_->request(rt.supervisor(), std::chrono::seconds{5},
-                   subscribe_command{std::move(session_id), caf::actor{self_}})
+  explicit event_collector(runtime& rt, std::string session_id = "") : self_(rt.system()), rt_(rt) {
+    self_
+      ->request(rt.supervisor(), std::chrono::seconds{5},
+                subscribe_command{std::move(session_id), caf::actor{self_}})
       .receive([](const command_ack&) {}, [](const caf::error&) {});
   }
 

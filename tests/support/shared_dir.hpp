@@ -9,9 +9,13 @@
 
 namespace agentrt::test {
 
-inline std::filesystem::path shared_dir() { return AGENTRT_SHARED_DIR; }
+inline std::filesystem::path shared_dir() {
+  return AGENTRT_SHARED_DIR;
+}
 
-inline std::filesystem::path fixtures_dir() { return shared_dir() / "fixtures" / "real-cli"; }
+inline std::filesystem::path fixtures_dir() {
+  return shared_dir() / "fixtures" / "real-cli";
+}
 
 inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   std::ifstream in{file};

@@ -9,13 +9,27 @@ namespace {
 using agentrt::process::build_child_env;
 
 const std::vector<std::string> host = {
-  "HOME=/home/u",         "PATH=/usr/bin:/bin",      "USER=u",
-  "SHELL=/bin/bash",      "TERM=xterm",              "XDG_DATA_HOME=/home/u/.local/share",
-  "RUST_LOG=info",        "BTMSG_AGENT_ID=a1",       "CLAUDE_CONFIG_DIR=/home/u/.claude",
-  "CLAUDECODE=1",         "CLAUDE_API_KEY=ck",       "CODEX_HOME=/home/u/.codex",
-  "OLLAMA_HOST=http://x", "ANTHROPIC_API_KEY=ak",    "OPENAI_API_KEY=ok",
-  "GEMINI_API_KEY=gk",    "GOOGLE_API_KEY=gg",       "AIDER_MODEL=m",
-  "OPENROUTER_API_KEY=rk", "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS=1", "GEMINI_CLI_NO_RELAUNCH=1",
+  "HOME=/home/u",
+  "PATH=/usr/bin:/bin",
+  "USER=u",
+  "SHELL=/bin/bash",
+  "TERM=xterm",
+  "XDG_DATA_HOME=/home/u/.local/share",
+  "RUST_LOG=info",
+  "BTMSG_AGENT_ID=a1",
+  "CLAUDE_CONFIG_DIR=/home/u/.claude",
+  "CLAUDECODE=1",
+  "CLAUDE_API_KEY=ck",
+  "CODEX_HOME=/home/u/.codex",
+  "OLLAMA_HOST=http://x",
+  "ANTHROPIC_API_KEY=ak",
+  "OPENAI_API_KEY=ok",
+  "GEMINI_API_KEY=gk",
+  "GOOGLE_API_KEY=gg",
+  "AIDER_MODEL=m",
+  "OPENROUTER_API_KEY=rk",
+  "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS=1",
+  "GEMINI_CLI_NO_RELAUNCH=1",
 };
 
 bool has(const std::vector<std::string>& env, const std::string& name) {
@@ -34,8 +48,8 @@ TEST(ChildEnv, KeepsOrdinaryVariablesForEveryProvider) {
 
 TEST(ChildEnv, ClaudeGetsItsOwnCredentialsAndNobodyElses) {
   auto env = build_child_env(host, "claude", {}).env;
-  for (const char* name : {"ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR",
-                           "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS"})
+  for (const char* name :
+       {"ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS"})
     EXPECT_TRUE(has(env, name)) << name;
   for (const char* name : {"CLAUDECODE", "CLAUDE_API_KEY", "CODEX_HOME", "OLLAMA_HOST",
                            "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "AIDER_MODEL",
@@ -88,11 +102,11 @@ TEST(ChildEnv, ExtraEnvIsAppliedLastButCannotSetAnotherProvidersVariable) {
   EXPECT_TRUE(has(env, "CLAUDE_CODE_EXPERIMENTAL_X"));
   EXPECT_TRUE(has(env, "ANTHROPIC_BASE_URL"));
   ASSERT_EQ(result.warnings.size(), 2u);  // extraEnv is a map: in name order
-  EXPECT_NE(result.warnings[0].find("\"CLAUDECODE\" rejected: a provider variable that is not claude's own"),
+  EXPECT_NE(result.warnings[0].find(
+              "\"CLAUDECODE\" rejected: a provider variable that is not claude's own"),
             std::string::npos)
     << result.warnings[0];
-  EXPECT_NE(result.warnings[1].find("\"OPENAI_API_KEY\" rejected"),
-            std::string::npos)
+  EXPECT_NE(result.warnings[1].find("\"OPENAI_API_KEY\" rejected"), std::string::npos)
     << result.warnings[1];
 }
 

@@ -19,7 +19,9 @@ adapter_output parse(const json& event) {
   return out;
 }
 
-json content(const agentrt::agent_message& m) { return json::parse(m.content); }
+json content(const agentrt::agent_message& m) {
+  return json::parse(m.content);
+}
 
 TEST(ClaudeAdapter, SystemInitBecomesInit) {
   auto out = parse({{"type", "system"},
@@ -32,11 +34,10 @@ TEST(ClaudeAdapter, SystemInitBecomesInit) {
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_EQ(out.messages[0].id, "sys-001");
   EXPECT_EQ(out.messages[0].type, "init");
-  EXPECT_EQ(content(out.messages[0]),
-            json({{"sessionId", "sess-abc"},
-                  {"model", "claude-sonnet-5"},
-                  {"cwd", "/work"},
-                  {"tools", {"Read", "Write", "Bash"}}}));
+  EXPECT_EQ(content(out.messages[0]), json({{"sessionId", "sess-abc"},
+                                            {"model", "claude-sonnet-5"},
+                                            {"cwd", "/work"},
+                                            {"tools", {"Read", "Write", "Bash"}}}));
   EXPECT_EQ(out.provider_session_id, "sess-abc");
   ASSERT_TRUE(out.turn);
   EXPECT_EQ(out.turn->kind, turn_event::started);
@@ -50,7 +51,8 @@ TEST(ClaudeAdapter, InitWithoutToolsHasAnEmptyToolList) {
 }
 
 TEST(ClaudeAdapter, OtherSystemSubtypesBecomeStatus) {
-  auto out = parse({{"type", "system"}, {"subtype", "api_key_check"}, {"status", "API key is valid"}});
+  auto out =
+    parse({{"type", "system"}, {"subtype", "api_key_check"}, {"status", "API key is valid"}});
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_EQ(out.messages[0].type, "status");
   EXPECT_EQ(content(out.messages[0]),
@@ -96,13 +98,12 @@ TEST(ClaudeAdapter, ThinkingFallsBackToText) {
 }
 
 TEST(ClaudeAdapter, BlocksAreNumberedInOrderAndSkippedBlocksUseNoNumber) {
-  auto out = parse(assistant("asst-002", {{{"type", "image"}, {"source", "x"}},
-                                          {{"type", "thinking"}, {"thinking", "hmm"}},
-                                          {{"type", "text"}, {"text", "Let me run it"}},
-                                          {{"type", "tool_use"},
-                                           {"id", "toolu_1"},
-                                           {"name", "Bash"},
-                                           {"input", {{"command", "ls"}}}}}));
+  auto out = parse(assistant(
+    "asst-002",
+    {{{"type", "image"}, {"source", "x"}},
+     {{"type", "thinking"}, {"thinking", "hmm"}},
+     {{"type", "text"}, {"text", "Let me run it"}},
+     {{"type", "tool_use"}, {"id", "toolu_1"}, {"name", "Bash"}, {"input", {{"command", "ls"}}}}}));
   ASSERT_EQ(out.messages.size(), 3u);
   EXPECT_EQ(out.messages[0].id, "asst-002-think-0");
   EXPECT_EQ(out.messages[1].id, "asst-002-text-1");
@@ -201,13 +202,14 @@ TEST(ClaudeAdapter, UnknownTypeKeepsTheRawEvent) {
 TEST(ClaudeAdapter, MissingMessageOrNonArrayContentYieldsNothing) {
   EXPECT_TRUE(parse({{"type", "assistant"}, {"uuid", "a"}}).messages.empty());
   EXPECT_TRUE(parse({{"type", "assistant"}, {"message", {{"content", "text"}}}}).messages.empty());
-  EXPECT_TRUE(parse(json::parse(R"({"type":"user","message":{"content":[{"type":"text","text":"hi"}]}})"))
-                .messages.empty());
+  EXPECT_TRUE(
+    parse(json::parse(R"({"type":"user","message":{"content":[{"type":"text","text":"hi"}]}})"))
+      .messages.empty());
 }
 
 TEST(ClaudeAdapter, WronglyTypedFieldsReadAsEmpty) {
-  auto out = parse({{"type", "system"}, {"subtype", "init"}, {"uuid", 42}, {"model", 7},
-                    {"tools", "Read"}});
+  auto out =
+    parse({{"type", "system"}, {"subtype", "init"}, {"uuid", 42}, {"model", 7}, {"tools", "Read"}});
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_EQ(out.messages[0].id.size(), 36u) << "a random uuid replaces a non-string one";
   EXPECT_EQ(content(out.messages[0])["model"], "");
@@ -231,11 +233,12 @@ TEST(ClaudeAdapter, CostIsTheLatestTotalAndTokensAddUpPerResult) {
   claude_adapter adapter;
   adapter_output out;
   auto result = [](double total, int in, int outp) {
-    return json({{"type", "result"},
-                 {"total_cost_usd", total},
-                 {"num_turns", 1},
-                 {"usage", {{"input_tokens", in}, {"output_tokens", outp},
-                            {"cache_read_input_tokens", 40}}}})
+    return json(
+             {{"type", "result"},
+              {"total_cost_usd", total},
+              {"num_turns", 1},
+              {"usage",
+               {{"input_tokens", in}, {"output_tokens", outp}, {"cache_read_input_tokens", 40}}}})
       .dump();
   };
   adapter.on_line(result(0.002, 100, 10), out);
@@ -300,8 +303,8 @@ TEST(ClaudeAdapter, RealCliToolCaptureKeepsTheToolUseIdChain) {
   AGENTRT_REQUIRE_SHARED();
   claude_adapter adapter;
   std::vector<agentrt::agent_message> all;
-  for (const auto& line : agentrt::test::read_lines(agentrt::test::fixtures_dir() /
-                                                    "claude-mock-stream-json-thinking-tool.stdout")) {
+  for (const auto& line : agentrt::test::read_lines(
+         agentrt::test::fixtures_dir() / "claude-mock-stream-json-thinking-tool.stdout")) {
     adapter_output out;
     adapter.on_line(line, out);
     all.insert(all.end(), out.messages.begin(), out.messages.end());

@@ -13,8 +13,9 @@ using agentrt::process::line_splitter;
 struct recorder {
   std::vector<std::string> items;
   void feed(line_splitter& s, std::string_view data) {
-    s.feed(data, [&](std::string_view l) { items.emplace_back(l); },
-           [&](std::size_t n) { items.push_back("<oversize " + std::to_string(n) + ">"); });
+    s.feed(
+      data, [&](std::string_view l) { items.emplace_back(l); },
+      [&](std::size_t n) { items.push_back("<oversize " + std::to_string(n) + ">"); });
   }
   void finish(line_splitter& s) {
     s.finish([&](std::string_view l) { items.emplace_back(l); },
@@ -88,9 +89,8 @@ TEST(LineSplitter, OversizeLineAcrossManyReadsIsReportedOnceWithItsLength) {
   for (int i = 0; i < 100; ++i) r.feed(s, std::string(500, 'x'));
   EXPECT_LE(s.buffered(), 1000u) << "the oversize line must not be buffered";
   r.feed(s, "xx\nafter\n");
-  EXPECT_EQ(r.items,
-            (std::vector<std::string>{"before", "<oversize " + std::to_string(50004) + ">",
-                                      "after"}));
+  EXPECT_EQ(r.items, (std::vector<std::string>{"before", "<oversize " + std::to_string(50004) + ">",
+                                               "after"}));
 }
 
 TEST(LineSplitter, OversizeResidueAtEndOfStreamIsReported) {

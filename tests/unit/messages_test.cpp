@@ -1,7 +1,7 @@
 // Every message of the vocabulary survives CAF's binary serialization: they can cross the network.
 
-#include <caf/all.hpp>
 #include <gtest/gtest.h>
+#include <caf/all.hpp>
 
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"

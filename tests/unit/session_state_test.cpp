@@ -8,9 +8,15 @@ using agentrt::session_state;
 using agentrt::session_status;
 using agentrt::turn_event;
 
-turn_event started() { return {turn_event::started, {}, {}}; }
-turn_event ended_ok() { return {turn_event::ended_ok, {}, {}}; }
-turn_event ended_error(std::string text) { return {turn_event::ended_error, std::move(text), {}}; }
+turn_event started() {
+  return {turn_event::started, {}, {}};
+}
+turn_event ended_ok() {
+  return {turn_event::ended_ok, {}, {}};
+}
+turn_event ended_error(std::string text) {
+  return {turn_event::ended_error, std::move(text), {}};
+}
 
 TEST(SessionState, StartsInStarting) {
   session_state s;
