@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
-  procps
+  procps clang-format
 )
 
 missing=()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: a release build, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc)
+
+# Formatting is part of the build's contract (.clang-format).
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j "$jobs"
+(cd build && ctest -j "$jobs" --output-on-failure)
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENTRT_SANITIZE=ON
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ctest -j "$jobs" --output-on-failure)
