@@ -73,6 +73,7 @@ struct session_info {
   session_status status = session_status::starting;
   std::uint64_t generation = 0;
   std::int32_t pid = 0;
+  std::string provider_session_id;  // the agent's own id, to resume with (latest seen)
   double total_cost_usd = 0;
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
@@ -82,7 +83,8 @@ struct session_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
-           x.pid, x.total_cost_usd, x.input_tokens, x.output_tokens, x.started_at_ms);
+           x.pid, x.provider_session_id, x.total_cost_usd, x.input_tokens, x.output_tokens,
+           x.started_at_ms);
 }
 
 struct session_list {

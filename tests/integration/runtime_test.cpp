@@ -322,6 +322,7 @@ TEST(Runtime, CostAndTokensAreTrackedPerSession) {
   ASSERT_EQ(list->sessions.size(), 1u);
   EXPECT_DOUBLE_EQ(list->sessions[0].total_cost_usd, 0.0048);
   EXPECT_EQ(list->sessions[0].status, session_status::done);
+  EXPECT_EQ(list->sessions[0].provider_session_id, "7d1f3c2a-5b8e-4f60-9a1d-2c3e4f5a6b7c");
 }
 
 TEST(Runtime, DestructionStopsRunningSessions) {
