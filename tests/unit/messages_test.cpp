@@ -78,7 +78,8 @@ TEST_F(MessagesTest, EventsRoundTrip) {
   EXPECT_EQ(cc.turns, 5u);
 
   session_list l;
-  l.sessions.push_back(session_info{"s1", "fake", session_status::idle, 2, 77, "ps-1", 0.5, 10, 20, 99});
+  l.sessions.push_back(
+    session_info{"s1", "fake", session_status::idle, 2, 77, "ps-1", 0.5, 10, 20, 99});
   auto lc = roundtrip(*sys, l);
   ASSERT_EQ(lc.sessions.size(), 1u);
   EXPECT_EQ(lc.sessions[0].status, session_status::idle);
