@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <tuple>
 
 #include "runtime/process/child_env.hpp"
 
@@ -69,20 +70,22 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, launch_
       return std::string{"providerConfig is not a JSON object"};
   }
   auto& args = plan.spec.args;
-  auto add_option = [&](const char* key, const char* flag) -> std::string {
+  auto add_option = [&](const char* key, const char* flag, bool numeric) -> std::string {
     auto it = config.find(key);
     if (it == config.end() || it->is_null()) return {};
-    if (it->is_string())
+    if (!numeric && it->is_string())
       args.insert(args.end(), {flag, it->get<std::string>()});
-    else if (it->is_number_integer() && it->get<long long>() >= 0)
+    else if (numeric && it->is_number_integer() && it->get<long long>() >= 0)
       args.insert(args.end(), {flag, std::to_string(it->get<long long>())});
     else
-      return std::string{"providerConfig."} + key + " has the wrong type";
+      return std::string{"providerConfig."} + key + " must be " +
+             (numeric ? "a non-negative integer" : "a string");
     return {};
   };
-  for (auto [key, flag] :
-       {std::pair{"transcript", "--transcript"}, {"delayMs", "--delay-ms"}, {"repeat", "--repeat"}})
-    if (auto err = add_option(key, flag); !err.empty()) return err;
+  for (auto [key, flag, numeric] : {std::tuple{"transcript", "--transcript", false},
+                                    {"delayMs", "--delay-ms", true},
+                                    {"repeat", "--repeat", true}})
+    if (auto err = add_option(key, flag, numeric); !err.empty()) return err;
   if (auto it = config.find("misbehave"); it != config.end()) {
     json modes = it->is_array() ? *it : json::array({*it});
     for (const auto& mode : modes) {

@@ -2,6 +2,8 @@
 // How each provider's agent is started: argv (never through a shell), environment, working
 // directory, binary. Pure apart from reading the file system to locate binaries.
 
+#include <unistd.h>
+
 #include <map>
 #include <string>
 #include <variant>
@@ -17,7 +19,8 @@ struct launch_config {
   std::map<std::string, std::string> binaries;
   // The environment children are built from ("NAME=value"); empty: the runtime's own.
   std::vector<std::string> host_env;
-  bool running_as_root = false;
+  // claude refuses bypassPermissions as root: such a query fails before anything is spawned.
+  bool running_as_root = ::geteuid() == 0;
 };
 
 struct launch_plan {

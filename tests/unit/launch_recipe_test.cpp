@@ -1,0 +1,130 @@
+#include "runtime/providers/launch_recipe.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace {
+
+using agentrt::query_command;
+using agentrt::providers::launch_config;
+using agentrt::providers::launch_plan;
+using agentrt::providers::plan_launch;
+
+launch_config config() {
+  launch_config cfg;
+  cfg.host_env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent-home", "ANTHROPIC_API_KEY=k",
+                  "OPENAI_API_KEY=o"};
+  cfg.running_as_root = false;
+  return cfg;
+}
+
+launch_plan plan(const query_command& q, const launch_config& cfg = config()) {
+  auto result = plan_launch(q, cfg);
+  if (auto* error = std::get_if<std::string>(&result)) ADD_FAILURE() << *error;
+  return std::get<launch_plan>(result);
+}
+
+TEST(LaunchRecipe, ClaudeArgvFollowsTheSeedAndEndsWithThePrompt) {
+  query_command q;
+  q.provider = "claude";
+  q.prompt = "fix the tests";
+  q.max_turns = 5;
+  q.max_budget_usd = 0.5;
+  q.resume_id = "3f1c2a9e";
+  q.model = "sonnet";
+  q.permission_mode = "acceptEdits";
+  q.system_prompt = "be brief";
+  q.additional_directories = {"/a", "/b"};
+  q.cwd = "/work";
+  auto p = plan(q);
+  EXPECT_EQ(p.spec.executable, "claude") << "not installed: looked up in PATH when spawned";
+  EXPECT_EQ(p.spec.args, (std::vector<std::string>{"-p",
+                                                   "--output-format",
+                                                   "stream-json",
+                                                   "--verbose",
+                                                   "--max-turns",
+                                                   "5",
+                                                   "--max-budget-usd",
+                                                   "0.5",
+                                                   "--resume",
+                                                   "3f1c2a9e",
+                                                   "--model",
+                                                   "sonnet",
+                                                   "--permission-mode",
+                                                   "acceptEdits",
+                                                   "--system-prompt",
+                                                   "be brief",
+                                                   "--add-dir",
+                                                   "/a",
+                                                   "--add-dir",
+                                                   "/b",
+                                                   "fix the tests"}));
+  EXPECT_EQ(p.spec.cwd, "/work");
+  auto has = [&](const std::string& e) {
+    return std::find(p.spec.env.begin(), p.spec.env.end(), e) != p.spec.env.end();
+  };
+  EXPECT_TRUE(has("ANTHROPIC_API_KEY=k"));
+  EXPECT_FALSE(has("OPENAI_API_KEY=o"));
+}
+
+TEST(LaunchRecipe, ClaudeMinimalQueryHasNoOptionalFlags) {
+  query_command q;
+  q.provider = "claude";
+  q.prompt = "hi";
+  EXPECT_EQ(plan(q).spec.args,
+            (std::vector<std::string>{"-p", "--output-format", "stream-json", "--verbose", "hi"}));
+}
+
+TEST(LaunchRecipe, BypassPermissionsAsRootIsRefusedBeforeSpawning) {
+  query_command q;
+  q.provider = "claude";
+  q.prompt = "hi";
+  q.permission_mode = "bypassPermissions";
+  auto cfg = config();
+  cfg.running_as_root = true;
+  auto result = plan_launch(q, cfg);
+  ASSERT_TRUE(std::holds_alternative<std::string>(result));
+  EXPECT_NE(std::get<std::string>(result).find("refused by claude when running as root"),
+            std::string::npos);
+  cfg.running_as_root = false;
+  EXPECT_TRUE(std::holds_alternative<launch_plan>(plan_launch(q, cfg)));
+}
+
+TEST(LaunchRecipe, ConfiguredBinaryWins) {
+  query_command q;
+  q.provider = "claude";
+  q.prompt = "hi";
+  auto cfg = config();
+  cfg.binaries["claude"] = "/opt/claude/bin/claude";
+  EXPECT_EQ(plan(q, cfg).spec.executable, "/opt/claude/bin/claude");
+}
+
+TEST(LaunchRecipe, FakeTakesItsOptionsFromProviderConfig) {
+  query_command q;
+  q.provider = "fake";
+  q.prompt = "p";
+  q.provider_config =
+    R"({"transcript":"tool","delayMs":10,"repeat":3,"misbehave":["hang","garbage"]})";
+  auto cfg = config();
+  cfg.binaries["fake"] = "/bin/fake";
+  auto p = plan(q, cfg);
+  EXPECT_EQ(p.spec.executable, "/bin/fake");
+  EXPECT_EQ(p.spec.args, (std::vector<std::string>{"--transcript", "tool", "--delay-ms", "10",
+                                                   "--repeat", "3", "--misbehave", "hang",
+                                                   "--misbehave", "garbage", "--prompt", "p"}));
+}
+
+TEST(LaunchRecipe, BadProviderConfigIsAClearError) {
+  query_command q;
+  q.provider = "fake";
+  q.prompt = "p";
+  for (const char* bad : {"not json", "[1]", R"({"delayMs":"soon"})", R"({"misbehave":[1]})"}) {
+    q.provider_config = bad;
+    auto result = plan_launch(q, config());
+    ASSERT_TRUE(std::holds_alternative<std::string>(result)) << bad;
+    EXPECT_NE(std::get<std::string>(result).find("providerConfig"), std::string::npos);
+  }
+}
+
+}  // namespace
