@@ -1,12 +1,18 @@
 #include "adapters/adapter.hpp"
 
 #include "adapters/claude_adapter.hpp"
-#include "adapters/json_fields.hpp"
+#include "adapters/codex_adapter.hpp"
+#include "adapters/emit.hpp"
+#include "adapters/gemini_adapter.hpp"
+#include "adapters/ollama_adapter.hpp"
 
 namespace agentrt::adapters {
 
 std::unique_ptr<provider_adapter> make_adapter(const std::string& provider) {
   if (provider == "claude" || provider == "fake") return std::make_unique<claude_adapter>();
+  if (provider == "codex") return std::make_unique<codex_adapter>();
+  if (provider == "gemini") return std::make_unique<gemini_adapter>();
+  if (provider == "ollama") return std::make_unique<ollama_adapter>();
   return nullptr;
 }
 
@@ -14,13 +20,13 @@ agent_message make_error_message(const std::string& text) {
   agent_message msg;
   msg.id = random_uuid();
   msg.type = "error";
-  msg.content = json{{"message", text}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  msg.content = error_content(text).dump(-1, ' ', false, json::error_handler_t::replace);
   msg.timestamp_ms = now_ms();
   return msg;
 }
 
 const std::vector<std::string>& known_providers() {
-  static const std::vector<std::string> all = {"claude", "fake"};
+  static const std::vector<std::string> all = {"claude", "codex", "gemini", "ollama", "fake"};
   return all;
 }
 

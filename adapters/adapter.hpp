@@ -35,7 +35,19 @@ struct adapter_output {
 class provider_adapter {
  public:
   virtual ~provider_adapter() = default;
-  virtual void on_line(std::string_view line, adapter_output& out) = 0;
+
+  // Normalizes one line; a turn event carries the latest provider session id seen so far.
+  void on_line(std::string_view line, adapter_output& out) {
+    parse(line, out);
+    if (!out.provider_session_id.empty()) session_id_ = out.provider_session_id;
+    if (out.turn) out.turn->provider_session_id = session_id_;
+  }
+
+ protected:
+  virtual void parse(std::string_view line, adapter_output& out) = 0;
+
+ private:
+  std::string session_id_;
 };
 
 // A normalized `error` message {message: text} with a fresh id, for errors the runtime itself

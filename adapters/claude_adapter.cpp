@@ -1,56 +1,10 @@
 #include "adapters/claude_adapter.hpp"
 
-#include <cstdio>
-#include <random>
-
-#include "adapters/json_fields.hpp"
+#include "adapters/emit.hpp"
 
 namespace agentrt::adapters {
 
-std::string random_uuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
-
 namespace {
-
-struct emitter {
-  adapter_output& out;
-  std::string event_id;
-  std::string parent_id;
-  std::int64_t timestamp = now_ms();
-
-  void emit(std::string id, const char* type, const json& content) {
-    agent_message m;
-    m.id = std::move(id);
-    m.type = type;
-    m.parent_id = parent_id;
-    m.content = content.dump(-1, ' ', false, json::error_handler_t::replace);
-    m.timestamp_ms = timestamp;
-    out.messages.push_back(std::move(m));
-  }
-
-  // Events that yield several messages number them: <uuid>-text-0, <uuid>-tool-1, ...
-  void emit_block(const char* suffix, const char* type, const json& content) {
-    emit(event_id + "-" + suffix + "-" + std::to_string(out.messages.size()), type, content);
-  }
-};
-
-json string_array(const json& v) {
-  json arr = json::array();
-  if (v.is_array())
-    for (const auto& item : v)
-      if (item.is_string()) arr.push_back(item);
-  return arr;
-}
 
 void on_system(const json& ev, emitter& e) {
   std::string subtype = str_field(ev, "subtype");
@@ -138,7 +92,13 @@ void on_result(const json& ev, emitter& e, cost_update& totals) {
     content["result"] = *result;
   if (const json* errors = field(ev, "errors"); errors != nullptr && errors->is_array())
     content["errors"] = string_array(*errors);
-  e.emit(e.event_id, "cost", content);
+  std::string error_text = is_error ? result_error_text(ev) : std::string{};
+  if (is_error) {
+    e.emit_error(error_text);
+    e.emit_block("cost", "cost", content);
+  } else {
+    e.emit(e.event_id, "cost", content);
+  }
 
   // total_cost_usd is cumulative within one process: the latest is the total, never a sum.
   totals.total_cost_usd = num_field(ev, "total_cost_usd");
@@ -148,23 +108,42 @@ void on_result(const json& ev, emitter& e, cost_update& totals) {
   totals.cache_creation_tokens += count_field(u, "cache_creation_input_tokens");
   totals.turns += count_field(ev, "num_turns");
   e.out.cost = totals;
-  e.out.turn = is_error ? turn_event{turn_event::ended_error, result_error_text(ev), {}}
+  e.out.turn = is_error ? turn_event{turn_event::ended_error, error_text, {}}
                         : turn_event{turn_event::ended_ok, {}, {}};
+}
+
+// --include-partial-messages: raw Messages-API stream events. Text and thinking pieces stream as
+// deltas; the complete blocks follow in `assistant` lines, tool input included.
+void on_stream_event(const json& ev, emitter& e) {
+  const json* inner = field(ev, "event");
+  if (inner == nullptr) return;
+  std::string kind = str_field(*inner, "type");
+  const json* delta = field(*inner, "delta");
+  std::string delta_type = delta != nullptr ? str_field(*delta, "type") : "";
+  if (delta_type == "text_delta")
+    e.emit_block("text", "text", {{"text", str_field(*delta, "text")}, {"delta", true}});
+  else if (delta_type == "thinking_delta")
+    e.emit_block("think", "thinking", {{"text", str_field(*delta, "thinking")}, {"delta", true}});
+  else if (delta_type != "input_json_delta" && delta_type != "signature_delta")
+    e.emit(e.event_id, "status", {{"subtype", "stream_event"}, {"event", kind}});
+}
+
+// Documented top-level types that carry no conversation content of their own.
+bool is_control_type(const std::string& type) {
+  static const char* const types[] = {"tool_progress",    "tool_use_summary",  "auth_status",
+                                      "rate_limit_event", "prompt_suggestion", "control_request",
+                                      "control_response"};
+  for (const char* t : types)
+    if (type == t) return true;
+  return false;
 }
 
 }  // namespace
 
-void claude_adapter::on_line(std::string_view line, adapter_output& out) {
-  json ev = json::parse(line.begin(), line.end(), nullptr, false);
-  if (ev.is_discarded() || !ev.is_object()) {
-    emitter e{out, random_uuid(), {}};
-    constexpr std::size_t shown = 200;
-    std::string excerpt{line.substr(0, shown)};
-    e.emit(e.event_id, "error",
-           {{"message", ev.is_discarded() ? "invalid JSON from the agent" : "not a JSON object"},
-            {"line", excerpt + (line.size() > shown ? "..." : "")}});
-    return;
-  }
+void claude_adapter::parse(std::string_view line, adapter_output& out) {
+  auto parsed = parse_event(line, out);
+  if (!parsed) return;
+  const json& ev = *parsed;
   std::string uuid = str_field(ev, "uuid");
   emitter e{out, uuid.empty() ? random_uuid() : uuid, str_field(ev, "parent_tool_use_id")};
   out.provider_session_id = str_field(ev, "session_id");
@@ -178,10 +157,13 @@ void claude_adapter::on_line(std::string_view line, adapter_output& out) {
     on_user(ev, e);
   } else if (type == "result") {
     on_result(ev, e, totals_);
+  } else if (type == "stream_event") {
+    on_stream_event(ev, e);
+  } else if (is_control_type(type)) {
+    e.emit(e.event_id, "status", {{"subtype", type}});
   } else {
     e.emit(e.event_id, "unknown", ev);
   }
-  if (out.turn) out.turn->provider_session_id = out.provider_session_id;
 }
 
 }  // namespace agentrt::adapters

@@ -178,12 +178,19 @@ TEST(ClaudeAdapter, EmptyResultIsAllZeros) {
   EXPECT_EQ(c["isError"], false);
 }
 
-TEST(ClaudeAdapter, ErrorResultKeepsIsErrorAndErrors) {
+TEST(ClaudeAdapter, ErrorResultKeepsIsErrorAndErrorsAndAddsAClassifiedError) {
   auto out = parse({{"type", "result"},
                     {"subtype", "error_max_turns"},
+                    {"uuid", "res-2"},
                     {"is_error", true},
                     {"errors", {"Reached maximum number of turns (3)"}}});
-  auto c = content(out.messages[0]);
+  ASSERT_EQ(out.messages.size(), 2u);
+  EXPECT_EQ(out.messages[0].type, "error");
+  EXPECT_EQ(out.messages[0].id, "res-2-error-0");
+  EXPECT_EQ(content(out.messages[0]),
+            json({{"message", "Reached maximum number of turns (3)"}, {"errorClass", "unknown"}}));
+  EXPECT_EQ(out.messages[1].id, "res-2-cost-1");
+  auto c = content(out.messages[1]);
   EXPECT_EQ(c["isError"], true);
   EXPECT_EQ(c["errors"], json({"Reached maximum number of turns (3)"}));
   ASSERT_TRUE(out.turn);
@@ -191,12 +198,43 @@ TEST(ClaudeAdapter, ErrorResultKeepsIsErrorAndErrors) {
   EXPECT_EQ(out.turn->error, "Reached maximum number of turns (3)");
 }
 
+TEST(ClaudeAdapter, ApiErrorResultIsClassified) {
+  auto out = parse({{"type", "result"},
+                    {"is_error", true},
+                    {"result", "API Error: 429 rate limit exceeded, retry later"}});
+  ASSERT_EQ(out.messages.size(), 2u);
+  auto c = content(out.messages[0]);
+  EXPECT_EQ(c["errorClass"], "rate_limit");
+  EXPECT_EQ(c["retryAfterMs"], 30000);
+}
+
 TEST(ClaudeAdapter, UnknownTypeKeepsTheRawEvent) {
-  json event = {{"type", "rate_limit_event"}, {"uuid", "u-1"}, {"limit", 5}};
+  json event = {{"type", "some_future_event"}, {"uuid", "u-1"}, {"limit", 5}};
   auto out = parse(event);
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_EQ(out.messages[0].type, "unknown");
   EXPECT_EQ(content(out.messages[0]), event);
+}
+
+TEST(ClaudeAdapter, StreamEventDeltasStreamTextAndThinking) {
+  auto text = parse(json::parse(R"({"type":"stream_event","uuid":"s-1","event":{
+    "type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Count"}}})"));
+  ASSERT_EQ(text.messages.size(), 1u);
+  EXPECT_EQ(text.messages[0].type, "text");
+  EXPECT_EQ(content(text.messages[0]), json({{"text", "Count"}, {"delta", true}}));
+  auto start = parse(json::parse(R"({"type":"stream_event","event":{"type":"message_start"}})"));
+  ASSERT_EQ(start.messages.size(), 1u);
+  EXPECT_EQ(content(start.messages[0]),
+            json({{"subtype", "stream_event"}, {"event", "message_start"}}));
+  auto tool_input = parse(json::parse(R"({"type":"stream_event","event":{
+    "type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"{"}}})"));
+  EXPECT_TRUE(tool_input.messages.empty()) << "the tool_use block follows complete";
+}
+
+TEST(ClaudeAdapter, ControlEventsBecomeStatus) {
+  auto out = parse({{"type", "control_response"}, {"response", {{"subtype", "success"}}}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(content(out.messages[0]), json({{"subtype", "control_response"}}));
 }
 
 TEST(ClaudeAdapter, MissingMessageOrNonArrayContentYieldsNothing) {
@@ -270,9 +308,11 @@ TEST(ClaudeAdapter, RealCliCaptures) {
       out.clear();
       adapter.on_line(line, out);
       json raw = json::parse(line);
+      bool error_result = raw["type"] == "result" && raw["is_error"] == true;
       for (const auto& m : out.messages) {
         ++messages;
-        EXPECT_NE(m.type, "error") << line;
+        EXPECT_TRUE(m.type != "error" || error_result) << line;
+        EXPECT_NE(m.type, "unknown") << line;
         EXPECT_FALSE(m.id.empty());
         EXPECT_TRUE(json::accept(m.content));
       }

@@ -1,0 +1,157 @@
+#include "adapters/codex_adapter.hpp"
+
+#include "adapters/emit.hpp"
+
+namespace agentrt::adapters {
+
+namespace {
+
+const char* file_change_tool(const std::string& kind) {
+  if (kind == "add") return "Write";
+  if (kind == "delete") return "Bash";
+  return "Edit";
+}
+
+json mcp_output(const json& item) {
+  if (const json* error = field(item, "error"); error != nullptr && error->is_object())
+    return str_field(*error, "message");
+  if (const json* result = field(item, "result"); result != nullptr && result->is_object()) {
+    if (const json* content = field(*result, "content"); content != nullptr && !content->is_null())
+      return *content;
+    if (const json* structured = field(*result, "structured_content");
+        structured != nullptr && !structured->is_null())
+      return *structured;
+  }
+  return "OK";
+}
+
+}  // namespace
+
+void codex_adapter::announce_tool(emitter& e, const std::string& item_id, const std::string& name,
+                                  const json& input) {
+  if (!announced_tools_.insert(item_id).second) return;
+  e.emit_block("tool", "tool_call", {{"toolUseId", item_id}, {"name", name}, {"input", input}});
+}
+
+bool codex_adapter::on_item(const std::string& phase, const json& item, emitter& e) {
+  bool completed = phase == "item.completed";
+  bool updated = phase == "item.updated";
+  std::string kind = str_field(item, "type");
+  std::string id = str_field(item, "id");
+  if (kind == "agent_message") {
+    if (completed) e.emit_block("text", "text", {{"text", str_field(item, "text")}});
+  } else if (kind == "reasoning") {
+    if (completed) e.emit_block("think", "thinking", {{"text", str_field(item, "text")}});
+  } else if (kind == "command_execution") {
+    if (updated) return true;
+    announce_tool(e, id, "Bash", {{"command", str_field(item, "command")}});
+    if (completed)
+      e.emit_block("result", "tool_result",
+                   {{"toolUseId", id}, {"output", str_field(item, "aggregated_output")}});
+  } else if (kind == "mcp_tool_call") {
+    if (updated) return true;
+    const json* args = field(item, "arguments");
+    announce_tool(e, id, str_field(item, "server") + ":" + str_field(item, "tool"),
+                  args != nullptr ? *args : json::object());
+    if (completed)
+      e.emit_block("result", "tool_result", {{"toolUseId", id}, {"output", mcp_output(item)}});
+  } else if (kind == "file_change") {
+    const json* changes = field(item, "changes");
+    if (!completed || changes == nullptr || !changes->is_array()) return true;
+    int index = 0;
+    for (const auto& change : *changes) {
+      std::string change_id = id + ":" + std::to_string(index++);
+      std::string change_kind = str_field(change, "kind");
+      std::string path = str_field(change, "path");
+      e.emit_block("tool", "tool_call",
+                   {{"toolUseId", change_id},
+                    {"name", file_change_tool(change_kind)},
+                    {"input", {{"file_path", path}}}});
+      e.emit_block("result", "tool_result",
+                   {{"toolUseId", change_id}, {"output", "File " + change_kind + ": " + path}});
+    }
+  } else if (kind == "web_search") {
+    if (completed) announce_tool(e, id, "WebSearch", {{"query", str_field(item, "query")}});
+  } else if (kind == "todo_list") {
+    const json* items = field(item, "items");
+    if (completed)
+      e.emit_block("todo", "status",
+                   {{"subtype", "todo_list"},
+                    {"items", items != nullptr && items->is_array() ? *items : json::array()}});
+  } else if (kind == "error") {
+    if (completed) e.emit_error(str_field(item, "message"));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void codex_adapter::parse(std::string_view line, adapter_output& out) {
+  auto parsed = parse_event(line, out);
+  if (!parsed) return;
+  const json& ev = *parsed;
+  std::string type = str_field(ev, "type");
+  const json none = json::object();
+  const json* item_ptr = field(ev, "item");
+  const json& item = item_ptr != nullptr && item_ptr->is_object() ? *item_ptr : none;
+  std::string item_id = str_field(item, "id");
+  emitter e{out, item_id.empty() ? random_uuid() : item_id, {}};
+
+  if (type == "thread.started") {
+    out.provider_session_id = str_field(ev, "thread_id");
+    e.emit(e.event_id, "init",
+           {{"sessionId", out.provider_session_id},
+            {"model", ""},
+            {"cwd", ""},
+            {"tools", json::array()}});
+  } else if (type == "turn.started") {
+    e.emit(e.event_id, "status", {{"subtype", "turn_started"}});
+    out.turn = turn_event{turn_event::started, {}, {}};
+  } else if (type == "turn.completed") {
+    const json* usage = field(ev, "usage");
+    const json& u = usage != nullptr ? *usage : none;
+    std::uint64_t input = count_field(u, "input_tokens");
+    std::uint64_t output = count_field(u, "output_tokens");
+    std::uint64_t cached = count_field(u, "cached_input_tokens");
+    std::uint64_t cache_write = count_field(u, "cache_write_input_tokens");
+    auto delta = [](std::uint64_t now, std::uint64_t before) {
+      return now >= before ? now - before : now;
+    };
+    e.emit(e.event_id, "cost",
+           {{"totalCostUsd", 0},
+            {"durationMs", 0},
+            {"inputTokens", delta(input, totals_.input_tokens)},
+            {"outputTokens", delta(output, totals_.output_tokens)},
+            {"cacheReadTokens", delta(cached, totals_.cache_read_tokens)},
+            {"cacheCreationTokens", delta(cache_write, totals_.cache_creation_tokens)},
+            {"totalInputTokens", input},
+            {"totalOutputTokens", output},
+            {"numTurns", 1},
+            {"isError", false}});
+    totals_.input_tokens = input;
+    totals_.output_tokens = output;
+    totals_.cache_read_tokens = cached;
+    totals_.cache_creation_tokens = cache_write;
+    ++totals_.turns;
+    out.cost = totals_;
+    out.turn = turn_event{turn_event::ended_ok, {}, {}};
+  } else if (type == "turn.failed") {
+    const json* error = field(ev, "error");
+    std::string text = error != nullptr ? str_field(*error, "message") : "";
+    if (text.empty()) text = "Turn failed";
+    e.emit_error(text);
+    out.turn = turn_event{turn_event::ended_error, text, {}};
+  } else if (type == "error") {
+    std::string text = str_field(ev, "message");
+    if (text.rfind("Reconnecting...", 0) == 0)
+      e.emit(e.event_id, "status", {{"subtype", "reconnecting"}, {"message", text}});
+    else
+      e.emit_error(text);
+  } else if (type == "item.started" || type == "item.updated" || type == "item.completed") {
+    if (!on_item(type, item, e) && type == "item.completed") e.emit(e.event_id, "unknown", ev);
+  } else {
+    e.emit(e.event_id, "unknown", ev);
+  }
+}
+
+}  // namespace agentrt::adapters

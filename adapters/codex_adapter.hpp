@@ -1,0 +1,38 @@
+#pragma once
+// Codex CLI's `codex exec --json` (docs/messages.md; provider-formats.md section 2).
+//
+// thread.started -> init (the thread id is the provider session id); turn.started -> status;
+// items: agent_message -> text, reasoning -> thinking, command_execution -> tool_call "Bash" and
+// tool_result, file_change -> tool_call + tool_result per change, mcp_tool_call -> tool_call
+// "server:tool" and tool_result, web_search -> tool_call "WebSearch", todo_list -> status,
+// error -> error; turn.completed -> cost and the end of the turn; turn.failed -> error and the end
+// of the turn; a top-level error -> error, except "Reconnecting..." -> status (transient).
+// A tool call seen at item.started is not repeated at item.completed. Token counts of
+// turn.completed are thread totals: the cost message gives this turn's delta and the totals.
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "adapters/adapter.hpp"
+#include "adapters/json_fields.hpp"
+
+namespace agentrt::adapters {
+
+struct emitter;
+
+class codex_adapter final : public provider_adapter {
+ protected:
+  void parse(std::string_view line, adapter_output& out) override;
+
+ private:
+  // Handles an item event; false for an item type it does not know.
+  bool on_item(const std::string& phase, const json& item, emitter& e);
+  void announce_tool(emitter& e, const std::string& item_id, const std::string& name,
+                     const json& input);
+
+  std::set<std::string> announced_tools_;  // item ids whose tool_call was emitted
+  cost_update totals_;
+};
+
+}  // namespace agentrt::adapters

@@ -1,0 +1,79 @@
+#include "adapters/gemini_adapter.hpp"
+
+#include "adapters/emit.hpp"
+
+namespace agentrt::adapters {
+
+void gemini_adapter::parse(std::string_view line, adapter_output& out) {
+  auto parsed = parse_event(line, out);
+  if (!parsed) return;
+  const json& ev = *parsed;
+  std::string type = str_field(ev, "type");
+  emitter e{out, random_uuid(), {}};
+  if (type == "init") {
+    out.provider_session_id = str_field(ev, "session_id");
+    e.emit(e.event_id, "init",
+           {{"sessionId", out.provider_session_id},
+            {"model", str_field(ev, "model")},
+            {"cwd", ""},
+            {"tools", json::array()}});
+    out.turn = turn_event{turn_event::started, {}, {}};
+  } else if (type == "message") {
+    if (str_field(ev, "role") != "assistant") return;  // the echo of the prompt
+    json content = {{"text", str_field(ev, "content")}};
+    if (bool_field(ev, "delta")) content["delta"] = true;
+    e.emit(e.event_id, "text", content);
+  } else if (type == "tool_use") {
+    const json* params = field(ev, "parameters");
+    e.emit(e.event_id, "tool_call",
+           {{"toolUseId", str_field(ev, "tool_id")},
+            {"name", str_field(ev, "tool_name")},
+            {"input", params != nullptr ? *params : json::object()}});
+  } else if (type == "tool_result") {
+    bool failed = str_field(ev, "status") == "error";
+    const json* error = field(ev, "error");
+    json output = failed && error != nullptr ? json(str_field(*error, "message"))
+                                             : json(str_field(ev, "output"));
+    json content = {{"toolUseId", str_field(ev, "tool_id")}, {"output", output}};
+    if (failed) content["isError"] = true;
+    e.emit(e.event_id, "tool_result", content);
+  } else if (type == "error") {
+    std::string text = str_field(ev, "message");
+    if (str_field(ev, "severity") == "warning")
+      e.emit(e.event_id, "status", {{"subtype", "warning"}, {"message", text}});
+    else
+      e.emit_error(text);
+  } else if (type == "result") {
+    const json none = json::object();
+    const json* stats_ptr = field(ev, "stats");
+    const json& stats = stats_ptr != nullptr ? *stats_ptr : none;
+    bool failed = str_field(ev, "status") == "error";
+    const json* error = field(ev, "error");
+    std::string text = error != nullptr ? str_field(*error, "message") : "";
+    if (failed && text.empty()) text = "the agent reported an error";
+    json content = {{"totalCostUsd", 0},
+                    {"durationMs", num_field(stats, "duration_ms")},
+                    {"inputTokens", count_field(stats, "input_tokens")},
+                    {"outputTokens", count_field(stats, "output_tokens")},
+                    {"cacheReadTokens", count_field(stats, "cached")},
+                    {"cacheCreationTokens", 0},
+                    {"numTurns", 1},
+                    {"isError", failed}};
+    if (failed) {
+      content["errors"] = json::array({text});
+      e.emit_error(text);
+    }
+    e.emit_block("cost", "cost", content);
+    totals_.input_tokens += count_field(stats, "input_tokens");
+    totals_.output_tokens += count_field(stats, "output_tokens");
+    totals_.cache_read_tokens += count_field(stats, "cached");
+    ++totals_.turns;
+    out.cost = totals_;
+    out.turn = failed ? turn_event{turn_event::ended_error, text, {}}
+                      : turn_event{turn_event::ended_ok, {}, {}};
+  } else {
+    e.emit(e.event_id, "unknown", ev);
+  }
+}
+
+}  // namespace agentrt::adapters
