@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "adapters/adapter.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
@@ -40,7 +39,7 @@ caf::result<command_ack> forward(supervisor_actor* self, const caf::actor& sessi
 std::string validate(const query_command& q) {
   if (q.session_id.empty()) return "query: sessionId is required";
   if (q.prompt.empty()) return "query: prompt is required";
-  const auto& known = adapters::known_providers();
+  const auto& known = providers::launchable_providers();
   if (std::find(known.begin(), known.end(), q.provider) == known.end())
     return "query: unknown provider \"" + q.provider + "\"";
   return {};

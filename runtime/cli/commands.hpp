@@ -23,4 +23,13 @@ struct demo_options {
 
 int demo_command(const demo_options& opts);
 
+struct parse_options {
+  std::string provider = "claude";
+  std::string input = "-";
+  std::string session_id;
+};
+
+// Normalizes a recorded transcript to NDJSON on stdout.
+int parse_command(const parse_options& opts);
+
 }  // namespace agentrt::cli

@@ -24,11 +24,21 @@ int main(int argc, char** argv) {
   auto* demo_cmd = app.add_subcommand("demo", "Run several fake agent sessions at once");
   demo_cmd->add_flag("--json", demo.json, "Print NDJSON (one event per line)");
 
+  agentrt::cli::parse_options parse;
+  auto* parse_cmd = app.add_subcommand(
+    "parse", "Normalize a recorded transcript to NDJSON, one normalized message per line");
+  parse_cmd->add_option("--provider", parse.provider, "Provider whose format the input is in")
+    ->capture_default_str();
+  parse_cmd->add_option("--session-id", parse.session_id, "sessionId to put on each message");
+  parse_cmd->add_option("input", parse.input, "Transcript file, or - for standard input")
+    ->capture_default_str();
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);
   if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
+  if (parse_cmd->parsed()) return agentrt::cli::parse_command(parse);
   if (version_cmd->parsed()) std::cout << "agentrt " << AGENTRT_VERSION << '\n';
   return 0;
 }

@@ -130,10 +130,11 @@ std::string path_from(const std::vector<std::string>& env) {
 std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   std::string exe = find_executable(spec.executable, path_from(spec.env));
   if (exe.empty()) {
+    std::string hint = spec.install_hint.empty() ? "" : "; install it with: " + spec.install_hint;
     if (spec.executable.find('/') != std::string::npos)
-      return "agent executable " + spec.executable + " does not exist or is not executable";
+      return "agent executable " + spec.executable + " does not exist or is not executable" + hint;
     return "agent executable " + spec.executable + " not found in PATH (" + path_from(spec.env) +
-           ")";
+           ")" + hint;
   }
   if (auto err = check_cwd(spec.cwd); !err.empty()) return err;
 

@@ -11,6 +11,7 @@ struct spawn_spec {
   std::vector<std::string> args;  // argv[1..]; argv[0] is the executable's name
   std::vector<std::string> env;   // "NAME=value" entries: the child's whole environment
   std::string cwd;                // empty: the runtime's working directory
+  std::string install_hint;       // how to install a missing executable, for the error text
 };
 
 // Resolves `name` as execvp would: a name with a '/' is taken as it is, anything else is looked

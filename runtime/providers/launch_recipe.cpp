@@ -29,6 +29,14 @@ std::string format_number(double x) {
   return out.str();
 }
 
+// The binary: the configured one, else the first executable candidate, else the name (looked up
+// in PATH when spawned).
+std::string find_binary(const std::string& name, const std::vector<std::string>& candidates) {
+  for (const auto& candidate : candidates)
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  return name;
+}
+
 // claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
 std::variant<launch_plan, std::string> claude_plan(const query_command& q, const launch_config& cfg,
                                                    launch_plan plan) {
@@ -48,27 +56,62 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q, const
   for (const auto& dir : q.additional_directories) args.insert(args.end(), {"--add-dir", dir});
   args.push_back(q.prompt);
   if (plan.spec.executable.empty()) {
-    std::string home = env_value(plan.spec.env, "HOME");
-    for (const std::string& candidate :
-         {home + "/.local/bin/claude", home + "/.claude/local/claude",
-          std::string{"/usr/local/bin/claude"}, std::string{"/usr/bin/claude"}})
-      if (!home.empty() && access(candidate.c_str(), X_OK) == 0) {
-        plan.spec.executable = candidate;
-        break;
-      }
-    if (plan.spec.executable.empty()) plan.spec.executable = "claude";
+    std::vector<std::string> candidates;
+    if (std::string home = env_value(plan.spec.env, "HOME"); !home.empty())
+      candidates = {home + "/.local/bin/claude", home + "/.claude/local/claude"};
+    candidates.insert(candidates.end(), {"/usr/local/bin/claude", "/usr/bin/claude"});
+    plan.spec.executable = find_binary("claude", candidates);
   }
+  plan.spec.install_hint = "npm install -g @anthropic-ai/claude-code";
+  return plan;
+}
+
+// codex exec --json --skip-git-repo-check [-m M] [-C DIR] -s SANDBOX -c approval_policy=P
+//   [resume THREAD] PROMPT. The sandbox follows the permission mode (seed-runtime.md section 3)
+// unless providerConfig.sandbox names one.
+std::variant<launch_plan, std::string> codex_plan(const query_command& q, const json& config,
+                                                  launch_plan plan) {
+  bool bypass = q.permission_mode == "bypassPermissions";
+  std::string sandbox = bypass ? "danger-full-access" : "workspace-write";
+  if (auto it = config.find("sandbox"); it != config.end()) {
+    if (!it->is_string()) return std::string{"providerConfig.sandbox must be a string"};
+    sandbox = it->get<std::string>();
+  }
+  auto& args = plan.spec.args;
+  args = {"exec", "--json", "--skip-git-repo-check"};
+  if (!q.model.empty()) args.insert(args.end(), {"-m", q.model});
+  if (!q.cwd.empty()) args.insert(args.end(), {"-C", q.cwd});
+  args.insert(args.end(),
+              {"-s", sandbox, "-c",
+               std::string{"approval_policy=\""} + (bypass ? "never" : "on-request") + "\""});
+  if (!q.resume_id.empty()) args.insert(args.end(), {"resume", q.resume_id});
+  args.push_back(q.prompt);
+  if (plan.spec.executable.empty()) plan.spec.executable = "codex";
+  plan.spec.install_hint = "npm install -g @openai/codex";
+  return plan;
+}
+
+// gemini -p PROMPT --output-format stream-json --skip-trust [-m M] [--approval-mode A]
+//   [--resume ID], with GEMINI_CLI_NO_RELAUNCH=1: one process, so that a signal reaches the agent
+// (the relaunching parent ignores SIGTERM).
+std::variant<launch_plan, std::string> gemini_plan(const query_command& q, launch_plan plan) {
+  auto& args = plan.spec.args;
+  args = {"-p", q.prompt, "--output-format", "stream-json", "--skip-trust"};
+  if (!q.model.empty()) args.insert(args.end(), {"-m", q.model});
+  if (q.permission_mode == "bypassPermissions")
+    args.insert(args.end(), {"--approval-mode", "yolo"});
+  else if (q.permission_mode == "acceptEdits")
+    args.insert(args.end(), {"--approval-mode", "auto_edit"});
+  if (!q.resume_id.empty()) args.insert(args.end(), {"--resume", q.resume_id});
+  plan.spec.env.push_back("GEMINI_CLI_NO_RELAUNCH=1");
+  if (plan.spec.executable.empty()) plan.spec.executable = "gemini";
+  plan.spec.install_hint = "npm install -g @google/gemini-cli";
   return plan;
 }
 
 // agentrt-fake-agent [--transcript T] [--delay-ms N] [--repeat K] [--misbehave M]... --prompt P
-std::variant<launch_plan, std::string> fake_plan(const query_command& q, launch_plan plan) {
-  json config = json::object();
-  if (!q.provider_config.empty()) {
-    config = json::parse(q.provider_config, nullptr, false);
-    if (config.is_discarded() || !config.is_object())
-      return std::string{"providerConfig is not a JSON object"};
-  }
+std::variant<launch_plan, std::string> fake_plan(const query_command& q, const json& config,
+                                                 launch_plan plan) {
   auto& args = plan.spec.args;
   auto add_option = [&](const char* key, const char* flag, bool numeric) -> std::string {
     auto it = config.find(key);
@@ -101,7 +144,7 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, launch_
 }  // namespace
 
 const std::vector<std::string>& launchable_providers() {
-  static const std::vector<std::string> all = {"claude", "fake"};
+  static const std::vector<std::string> all = {"claude", "codex", "gemini", "fake"};
   return all;
 }
 
@@ -115,6 +158,12 @@ std::string default_fake_agent_path() {
 
 std::variant<launch_plan, std::string> plan_launch(const query_command& q,
                                                    const launch_config& cfg) {
+  json config = json::object();
+  if (!q.provider_config.empty()) {
+    config = json::parse(q.provider_config, nullptr, false);
+    if (config.is_discarded() || !config.is_object())
+      return std::string{"providerConfig is not a JSON object"};
+  }
   launch_plan plan;
   auto env = process::build_child_env(
     cfg.host_env.empty() ? process::current_environment() : cfg.host_env, q.provider, q.extra_env);
@@ -124,7 +173,9 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
   if (auto it = cfg.binaries.find(q.provider); it != cfg.binaries.end())
     plan.spec.executable = it->second;
   if (q.provider == "claude") return claude_plan(q, cfg, std::move(plan));
-  if (q.provider == "fake") return fake_plan(q, std::move(plan));
+  if (q.provider == "codex") return codex_plan(q, config, std::move(plan));
+  if (q.provider == "gemini") return gemini_plan(q, std::move(plan));
+  if (q.provider == "fake") return fake_plan(q, config, std::move(plan));
   return "unknown provider \"" + q.provider + "\"";
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/processes.hpp"
+#include "support/shared_dir.hpp"
 
 namespace {
 
@@ -116,6 +117,52 @@ TEST(Cli, SigtermStopsTheSessionsAndExits) {
   while (cli.read_line(line)) all += line;
   EXPECT_EQ(cli.wait_exit(), 1);
   EXPECT_NE(all.find("status stopped"), std::string::npos) << all;
+}
+
+TEST(Cli, ParseNormalizesEveryRealCaptureAndExitsZero) {
+  AGENTRT_REQUIRE_SHARED();
+  for (const char* provider : {"claude", "codex", "gemini"}) {
+    for (const auto& file : agentrt::test::captures(provider)) {
+      SCOPED_TRACE(file.filename().string());
+      cli_process cli{{"parse", "--provider", provider, "--session-id", "p1", file.string()}};
+      std::size_t lines = 0;
+      for (std::string line; cli.read_line(line); ++lines) {
+        auto m = json::parse(line);
+        EXPECT_EQ(m["kind"], "message");
+        EXPECT_EQ(m["sessionId"], "p1");
+        EXPECT_EQ(m["seq"], lines + 1);
+        EXPECT_NE(m["type"], "unknown");
+      }
+      EXPECT_GT(lines, 0u);
+      EXPECT_EQ(cli.wait_exit(), 0);
+    }
+  }
+}
+
+TEST(Cli, ParseTurnsInvalidLinesIntoErrorsAndCarriesOn) {
+  char path[] = "/tmp/agentrt-parse-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string text =
+    "{\"type\":\"system\",\"subtype\":\"init\",\"uuid\":\"u\"}\r\nnot json\n\n"
+    "{\"type\":\"result\",\"total_cost_usd\":0.5}";  // CRLF, garbage, blank, no final newline
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  cli_process cli{{"parse", path}};
+  std::vector<json> out;
+  for (std::string line; cli.read_line(line);) out.push_back(json::parse(line));
+  EXPECT_EQ(cli.wait_exit(), 0);
+  unlink(path);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0]["type"], "init");
+  EXPECT_EQ(out[1]["type"], "error");
+  EXPECT_EQ(out[1]["content"]["message"], "invalid JSON from the agent");
+  EXPECT_EQ(out[2]["type"], "cost");
+}
+
+TEST(Cli, ParseRejectsAnUnknownProvider) {
+  cli_process cli{{"parse", "--provider", "nosuch", "-"}};
+  EXPECT_EQ(cli.wait_exit(), 2);
 }
 
 }  // namespace

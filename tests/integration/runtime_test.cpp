@@ -217,6 +217,20 @@ TEST(Runtime, SpawnFailureFromTooManyOpenFilesFailsThatSessionOnly) {
   EXPECT_EQ(events.sessions["after"].last_status(), session_status::done);
 }
 
+TEST(Runtime, MissingAgentCliNamesWhatToInstall) {
+  auto opts = test_options();
+  opts.launch.host_env = {"PATH=/nonexistent/bin", "HOME=/nonexistent"};
+  runtime rt{opts};
+  event_collector events{rt};
+  auto q = fake_query("nocodex");
+  q.provider = "codex";
+  ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_terminal({"nocodex"}, 10s));
+  EXPECT_EQ(events.sessions["nocodex"].statuses.back().error,
+            "agent executable codex not found in PATH (/nonexistent/bin); install it with: npm "
+            "install -g @openai/codex");
+}
+
 TEST(Runtime, BadWorkingDirectoryGivesAnErrorStatusNamingIt) {
   runtime rt{test_options()};
   event_collector events{rt};

@@ -100,6 +100,59 @@ TEST(LaunchRecipe, ConfiguredBinaryWins) {
   EXPECT_EQ(plan(q, cfg).spec.executable, "/opt/claude/bin/claude");
 }
 
+TEST(LaunchRecipe, CodexExecJsonWithSandboxFromThePermissionMode) {
+  query_command q;
+  q.provider = "codex";
+  q.prompt = "add a test";
+  q.model = "gpt-5.4";
+  q.cwd = "/work";
+  auto p = plan(q);
+  EXPECT_EQ(p.spec.executable, "codex");
+  EXPECT_EQ(p.spec.args,
+            (std::vector<std::string>{"exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.4",
+                                      "-C", "/work", "-s", "workspace-write", "-c",
+                                      "approval_policy=\"on-request\"", "add a test"}));
+  auto has = [&](const std::string& e) {
+    return std::find(p.spec.env.begin(), p.spec.env.end(), e) != p.spec.env.end();
+  };
+  EXPECT_TRUE(has("OPENAI_API_KEY=o"));
+  EXPECT_FALSE(has("ANTHROPIC_API_KEY=k"));
+
+  q.permission_mode = "bypassPermissions";
+  q.resume_id = "th-1";
+  q.model.clear();
+  q.cwd.clear();
+  EXPECT_EQ(
+    plan(q).spec.args,
+    (std::vector<std::string>{"exec", "--json", "--skip-git-repo-check", "-s", "danger-full-access",
+                              "-c", "approval_policy=\"never\"", "resume", "th-1", "add a test"}));
+  q.provider_config = R"({"sandbox":"read-only"})";
+  auto args = plan(q).spec.args;
+  EXPECT_EQ(args[4], "read-only");
+}
+
+TEST(LaunchRecipe, GeminiHeadlessStreamJsonInOneProcess) {
+  query_command q;
+  q.provider = "gemini";
+  q.prompt = "explain";
+  q.permission_mode = "bypassPermissions";
+  q.resume_id = "g-1";
+  auto p = plan(q);
+  EXPECT_EQ(p.spec.executable, "gemini");
+  EXPECT_EQ(p.spec.args, (std::vector<std::string>{"-p", "explain", "--output-format",
+                                                   "stream-json", "--skip-trust", "--approval-mode",
+                                                   "yolo", "--resume", "g-1"}));
+  EXPECT_NE(std::find(p.spec.env.begin(), p.spec.env.end(), "GEMINI_CLI_NO_RELAUNCH=1"),
+            p.spec.env.end());
+}
+
+TEST(LaunchRecipe, MissingBinaryNamesWhatToInstall) {
+  query_command q;
+  q.provider = "gemini";
+  q.prompt = "p";
+  EXPECT_EQ(plan(q).spec.install_hint, "npm install -g @google/gemini-cli");
+}
+
 TEST(LaunchRecipe, FakeTakesItsOptionsFromProviderConfig) {
   query_command q;
   q.provider = "fake";
