@@ -27,6 +27,7 @@ struct session_actor_state {
   query_command query;
   session_info info;
   session_state run;
+  bool takes_stdin_prompts = false;  // the current run reads follow-ups from its stdin
   std::shared_ptr<child_slot> child;
 
   static inline const char* name = "session";
@@ -50,8 +51,6 @@ void publish_status(session_actor* self) {
   change.generation = st.info.generation;
   self->send(st.adapter, std::move(change));
   report(self);
-  if (is_terminal(st.run.status()))
-    self->send(st.supervisor, session_ended{st.info.session_id, st.info.generation});
 }
 
 void apply(session_actor* self, std::optional<session_status> changed) {
@@ -63,9 +62,13 @@ std::shared_ptr<process::child_handle> current_child(session_actor* self) {
   return self->state.child->get();
 }
 
+// Starts a new run (generation) of the session with st.query.
 void start_run(session_actor* self) {
   auto& st = self->state;
+  ++st.info.generation;
+  st.info.provider = st.query.provider;
   st.run = session_state{};
+  st.takes_stdin_prompts = false;
   st.info.pid = 0;
   st.info.started_at_ms = wall_clock_ms();
   self->send(st.adapter, run_started{st.info.generation, st.query.provider});
@@ -76,6 +79,7 @@ void start_run(session_actor* self) {
     return;
   }
   auto& launch = std::get<providers::launch_plan>(plan);
+  st.takes_stdin_prompts = launch.takes_stdin_prompts;
   for (const auto& warning : launch.warnings)
     self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, 0});
   st.child->set(nullptr);
@@ -108,14 +112,47 @@ bool current(session_actor* self, std::uint64_t generation) {
   return generation == self->state.info.generation;
 }
 
+// A follow-up: the next turn of a live interactive agent, or a new run of an ended session that
+// resumes the provider's conversation.
+caf::result<command_ack> follow_up(session_actor* self, std::string prompt) {
+  auto& st = self->state;
+  if (prompt.empty()) return make_error(errc::invalid_command, "prompt: prompt is required");
+  auto child = current_child(self);
+  if (st.takes_stdin_prompts && child && !st.run.exited() && !st.run.stop_requested()) {
+    child->write_input(providers::stdin_prompt(st.query.provider, prompt));
+    return command_ack{st.info.session_id};
+  }
+  if (!is_terminal(st.run.status()))
+    return make_error(errc::session_busy,
+                      "Session " + st.info.session_id + " is " +
+                        std::string{to_string(st.run.status())} +
+                        " and takes no prompt until it ends (start it with "
+                        "providerConfig.interactive to send prompts to a live agent)");
+  st.query.prompt = std::move(prompt);
+  st.query.resume_id = st.info.provider_session_id;
+  start_run(self);
+  return command_ack{st.info.session_id};
+}
+
+caf::result<command_ack> interrupt(session_actor* self) {
+  auto& st = self->state;
+  auto child = current_child(self);
+  if (is_terminal(st.run.status()) || !child || st.run.exited())
+    return make_error(errc::session_not_running,
+                      "Session " + st.info.session_id + " has no running agent to interrupt");
+  if (st.takes_stdin_prompts)
+    child->write_input(providers::stdin_interrupt(st.query.provider));
+  else
+    child->signal_group(SIGINT);
+  return command_ack{st.info.session_id};
+}
+
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<caf::actor> subscribers, session_env env) {
   auto& st = self->state;
   st.env = env;
   st.supervisor = std::move(supervisor);
   st.info.session_id = query.session_id;
-  st.info.provider = query.provider;
-  st.info.generation = 1;
   st.query = std::move(query);
   st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers));
   st.child = std::make_shared<child_slot>();
@@ -130,11 +167,11 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
       if (!is_terminal(st.run.status()))
         return make_error(errc::duplicate_session, "Session already running");
       st.query = std::move(query);
-      st.info.provider = st.query.provider;
-      ++st.info.generation;
       start_run(self);
       return command_ack{st.info.session_id};
     },
+    [self](prompt_command& cmd) { return follow_up(self, std::move(cmd.prompt)); },
+    [self](const interrupt_command&) { return interrupt(self); },
     [self](const stop_command&) { return stop(self); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },

@@ -7,9 +7,13 @@
 // after the last line of output. stop: SIGTERM to the group, SIGKILL after the policy's grace.
 // When the actor ends for any reason, the run's process group is killed.
 //
-// Receives: query_command (run again), stop_command, subscribe / unsubscribe, and the internal
-// child_*, turn_event, cost_update, output_drained and *_tick messages.
-// Sends: session_info and session_ended to the supervisor.
+// Follow-ups (prompt_command): a live agent that reads prompts from stdin gets the prompt as its
+// next turn; an ended session runs again (a new generation) resuming the provider's conversation
+// with the latest provider session id. A query for an ended session runs it again as given.
+//
+// Receives: query_command, prompt_command, interrupt_command, stop_command, subscribe /
+// unsubscribe, and the internal child_*, turn_event, cost_update, output_drained, *_tick messages.
+// Sends: session_info to the supervisor on every change (status, generation, cost).
 
 #include <caf/fwd.hpp>
 

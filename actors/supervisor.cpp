@@ -12,10 +12,13 @@ namespace agentrt {
 
 namespace {
 
+// A command that may start a new run waits at most this long for the session's answer.
+constexpr auto forward_timeout = std::chrono::seconds{30};
+
 struct session_entry {
   caf::actor actor;
-  session_info info;
-  bool ended = false;  // the current generation reached a terminal status
+  session_info info;       // as last reported by the session
+  int runs_requested = 0;  // forwarded queries and prompts not answered yet
 };
 
 struct supervisor_state {
@@ -28,14 +31,6 @@ struct supervisor_state {
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
-// Hands `cmd` to a session, which answers the original sender.
-template <class Command>
-caf::result<command_ack> forward(supervisor_actor* self, const caf::actor& session, Command&& cmd) {
-  auto promise = self->make_response_promise<command_ack>();
-  promise.delegate(session, std::forward<Command>(cmd));
-  return promise;
-}
-
 std::string validate(const query_command& q) {
   if (q.session_id.empty()) return "query: sessionId is required";
   if (q.prompt.empty()) return "query: prompt is required";
@@ -45,21 +40,38 @@ std::string validate(const query_command& q) {
   return {};
 }
 
+// Hands a command that may start a new run to its session, which answers the original sender.
+// While it is in flight the session is not cleaned up, even if it has ended.
+template <class Command>
+caf::result<command_ack> forward_run(supervisor_actor* self, session_entry& entry, Command cmd) {
+  auto promise = self->make_response_promise<command_ack>();
+  ++entry.runs_requested;
+  auto done = [self, id = entry.info.session_id] {
+    auto it = self->state.sessions.find(id);
+    if (it != self->state.sessions.end()) --it->second.runs_requested;
+  };
+  self->request(entry.actor, forward_timeout, std::move(cmd))
+    .then(
+      [promise, done](command_ack& ack) mutable {
+        done();
+        promise.deliver(std::move(ack));
+      },
+      [promise, done](caf::error& err) mutable {
+        done();
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
 caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
   auto& st = self->state;
   if (auto problem = validate(q); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
-  auto it = st.sessions.find(q.session_id);
-  if (it != st.sessions.end()) {
-    if (!it->second.ended) return make_error(errc::duplicate_session, "Session already running");
-    it->second.ended = false;
-    ++it->second.info.generation;
-    return forward(self, it->second.actor, std::move(q));
-  }
+  if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
+    return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
   session_entry entry;
   entry.info.session_id = q.session_id;
   entry.info.provider = q.provider;
-  entry.info.generation = 1;
   std::string id = q.session_id;
   entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env);
   self->monitor(entry.actor);
@@ -67,13 +79,23 @@ caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
   return command_ack{id};
 }
 
-// Routes a command to its session, or answers "Session not found".
+session_entry* find(supervisor_actor* self, const std::string& id) {
+  auto it = self->state.sessions.find(id);
+  return it == self->state.sessions.end() ? nullptr : &it->second;
+}
+
+caf::error not_found() {
+  return make_error(errc::session_not_found, "Session not found");
+}
+
+// Hands a command to its session, which answers the original sender.
 template <class Command>
 caf::result<command_ack> route(supervisor_actor* self, Command& cmd) {
-  auto it = self->state.sessions.find(cmd.session_id);
-  if (it == self->state.sessions.end())
-    return make_error(errc::session_not_found, "Session not found");
-  return forward(self, it->second.actor, std::move(cmd));
+  auto* entry = find(self, cmd.session_id);
+  if (entry == nullptr) return not_found();
+  auto promise = self->make_response_promise<command_ack>();
+  promise.delegate(entry->actor, std::move(cmd));
+  return promise;
 }
 
 template <class Command>
@@ -81,16 +103,39 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
   auto& st = self->state;
   if (!cmd.subscriber) return make_error(errc::invalid_command, "subscribe: no subscriber");
   if (!cmd.session_id.empty()) {
-    auto it = st.sessions.find(cmd.session_id);
-    if (it == st.sessions.end()) return make_error(errc::session_not_found, "Session not found");
-    self->send(it->second.actor, std::move(cmd));
-    return command_ack{it->first};
+    auto* entry = find(self, cmd.session_id);
+    if (entry == nullptr) return not_found();
+    self->send(entry->actor, std::move(cmd));
+    return command_ack{entry->info.session_id};
   }
   auto& subs = st.all_subscribers;
   subs.erase(std::remove(subs.begin(), subs.end(), cmd.subscriber), subs.end());
   if (add) subs.push_back(cmd.subscriber);
   for (auto& [id, entry] : st.sessions) self->send(entry.actor, cmd);
   return command_ack{};
+}
+
+void update(supervisor_actor* self, const session_info& info) {
+  auto* entry = find(self, info.session_id);
+  if (entry == nullptr || info.generation < entry->info.generation) return;
+  bool newly_ended = is_terminal(info.status) && (!is_terminal(entry->info.status) ||
+                                                  info.generation != entry->info.generation);
+  entry->info = info;
+  if (newly_ended)
+    self->delayed_send(self, self->state.env.policy.cleanup_grace,
+                       cleanup_tick{info.session_id, info.generation});
+}
+
+void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
+  auto it = self->state.sessions.find(tick.session_id);
+  if (it == self->state.sessions.end()) return;
+  auto& entry = it->second;
+  if (entry.info.generation != tick.generation || !is_terminal(entry.info.status) ||
+      entry.runs_requested > 0)
+    return;  // it ran again, or is about to
+  self->demonitor(entry.actor);
+  self->send_exit(entry.actor, caf::exit_reason::user_shutdown);
+  self->state.sessions.erase(it);
 }
 
 caf::behavior supervisor(supervisor_actor* self, session_env env) {
@@ -110,12 +155,13 @@ caf::behavior supervisor(supervisor_actor* self, session_env env) {
   });
   return {
     [self](query_command& q) { return start(self, q); },
-    [self](stop_command& cmd) { return route(self, cmd); },
     [self](prompt_command& cmd) -> caf::result<command_ack> {
-      if (self->state.sessions.count(cmd.session_id) == 0)
-        return make_error(errc::session_not_found, "Session not found");
-      return make_error(errc::unsupported, "follow-up prompts are not supported yet");
+      auto* entry = find(self, cmd.session_id);
+      if (entry == nullptr) return not_found();
+      return forward_run(self, *entry, std::move(cmd));
     },
+    [self](stop_command& cmd) { return route(self, cmd); },
+    [self](interrupt_command& cmd) { return route(self, cmd); },
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](const list_command&) {
@@ -125,28 +171,8 @@ caf::behavior supervisor(supervisor_actor* self, session_env env) {
                 [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });
       return list;
     },
-    [self](const session_info& info) {
-      auto it = self->state.sessions.find(info.session_id);
-      if (it != self->state.sessions.end() && it->second.info.generation == info.generation)
-        it->second.info = info;
-    },
-    [self](const session_ended& ended) {
-      auto it = self->state.sessions.find(ended.session_id);
-      if (it == self->state.sessions.end() || it->second.info.generation != ended.generation)
-        return;
-      it->second.ended = true;
-      self->delayed_send(self, self->state.env.policy.cleanup_grace,
-                         cleanup_tick{ended.session_id, ended.generation});
-    },
-    [self](const cleanup_tick& tick) {
-      auto it = self->state.sessions.find(tick.session_id);
-      if (it == self->state.sessions.end() || !it->second.ended ||
-          it->second.info.generation != tick.generation)
-        return;
-      self->demonitor(it->second.actor);
-      self->send_exit(it->second.actor, caf::exit_reason::user_shutdown);
-      self->state.sessions.erase(it);
-    },
+    [self](const session_info& info) { update(self, info); },
+    [self](const cleanup_tick& tick) { clean_up(self, tick); },
   };
 }
 

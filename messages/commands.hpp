@@ -37,7 +37,9 @@ typename Inspector::result_type inspect(Inspector& f, query_command& x) {
            x.additional_directories, x.extra_env, x.provider_config);
 }
 
-// A follow-up prompt to a live session.
+// A follow-up prompt. A live session that reads prompts from stdin (claude with
+// providerConfig.interactive) gets it as its next turn; an ended one runs again, resuming the
+// provider's conversation with the latest provider session id.
 struct prompt_command {
   std::string session_id;
   std::string prompt;
@@ -56,6 +58,17 @@ struct stop_command {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stop_command& x) {
   return f(caf::meta::type_name("stop_command"), x.session_id);
+}
+
+// Interrupt the current turn without ending the session: claude in interactive mode gets a
+// control_request, any other agent SIGINT.
+struct interrupt_command {
+  std::string session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, interrupt_command& x) {
+  return f(caf::meta::type_name("interrupt_command"), x.session_id);
 }
 
 // Ask for the session table. The reply is a session_list.

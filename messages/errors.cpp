@@ -22,6 +22,8 @@ const char* to_string(errc e) {
       return "invalid_command";
     case errc::unsupported:
       return "unsupported";
+    case errc::session_busy:
+      return "session_busy";
   }
   return "unknown";
 }

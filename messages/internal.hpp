@@ -170,15 +170,4 @@ typename Inspector::result_type inspect(Inspector& f, run_started& x) {
   return f(caf::meta::type_name("run_started"), x.generation, x.provider);
 }
 
-// A session reached a terminal status (session -> supervisor).
-struct session_ended {
-  std::string session_id;
-  std::uint64_t generation = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_ended& x) {
-  return f(caf::meta::type_name("session_ended"), x.session_id, x.generation);
-}
-
 }  // namespace agentrt

@@ -1,10 +1,15 @@
 // agentrt-fake-agent: a stand-in for an agent CLI. Replays a transcript (any provider's NDJSON;
 // the bundled ones are in claude's stream-json format) at a set pace, and misbehaves on request.
 //
-//   agentrt-fake-agent [--transcript NAME|PATH] [--delay-ms N] [--repeat K]
-//                      [--misbehave MODE]... [--prompt TEXT]
+//   agentrt-fake-agent [--transcript NAME|PATH] [--delay-ms N] [--repeat K] [--resume ID]
+//                      [--misbehave MODE]... [--prompt TEXT | --input-format stream-json]
 //
 // --repeat K replays the lines between the first and the last K times (uuids made unique).
+// --resume ID puts ID as the session_id of every line (as a resumed conversation keeps its id).
+// --input-format stream-json: like claude, reads NDJSON from stdin; each user message replays the
+// transcript as one turn (queued messages run one after the other), a control_request interrupt
+// is answered with a control_response and ends the running turn with an error_during_execution
+// result; at end of input the process exits once the running turn is over.
 // Misbehaviours (combinable):
 //   crash            die by SIGSEGV halfway through
 //   hang             write the first line, then wait forever
@@ -18,6 +23,7 @@
 // Exit status: 1 when the last line reports "is_error":true, else 0.
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -41,6 +47,8 @@ struct options {
   std::string transcript = "hello";
   int delay_ms = 0;
   long repeat = 1;
+  std::string resume;
+  bool stream_input = false;
   std::set<std::string> misbehave;
 };
 
@@ -71,6 +79,11 @@ options parse(int argc, char** argv) {
       std::string mode = value();
       if (modes.count(mode) == 0) usage_error("unknown misbehaviour " + mode);
       o.misbehave.insert(mode);
+    } else if (arg == "--resume") {
+      o.resume = value();
+    } else if (arg == "--input-format") {
+      if (value() != "stream-json") usage_error("--input-format takes stream-json");
+      o.stream_input = true;
     } else if (arg == "--prompt") {
       value();
     } else {
@@ -99,14 +112,13 @@ std::vector<std::string> load(const std::string& name) {
   return lines;
 }
 
-// The body line with its uuid made unique for repetition `round`.
-std::string with_round(const std::string& line, long round) {
-  if (round == 0) return line;
+// The line with `tag` appended to its uuid (repeated lines must not share ids).
+std::string with_uuid_tag(const std::string& line, const std::string& tag) {
   const std::string key = "\"uuid\":\"";
   auto at = line.find(key);
   if (at == std::string::npos) return line;
   auto end = line.find('"', at + key.size());
-  return line.substr(0, end) + "-r" + std::to_string(round) + line.substr(end);
+  return line.substr(0, end) + tag + line.substr(end);
 }
 
 void write_all(const std::string& data) {
@@ -123,6 +135,112 @@ void write_all(const std::string& data) {
 
 void pause_forever() {
   for (;;) pause();
+}
+
+// `line` with the value of its first "key":"..." replaced.
+std::string with_field(const std::string& line, const std::string& key, const std::string& value) {
+  const std::string prefix = "\"" + key + "\":\"";
+  auto at = line.find(prefix);
+  if (at == std::string::npos) return line;
+  auto start = at + prefix.size();
+  auto end = line.find('"', start);
+  return line.substr(0, start) + value + line.substr(end);
+}
+
+// Reads stdin line by line with a timeout (stream-json input mode).
+class stdin_lines {
+ public:
+  // A complete line, or false after timeout_ms (-1: no timeout) or at end of input.
+  bool next(std::string& line, int timeout_ms) {
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return true;
+      }
+      if (eof_) return false;
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      int ready = poll(&p, 1, timeout_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return false;
+      char buf[65536];
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        eof_ = true;
+      else
+        buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  bool eof() const { return eof_ && buffer_.find('\n') == std::string::npos; }
+
+ private:
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// The lines a stream-json input turn writes when interrupted.
+std::vector<std::string> interrupted_turn(const std::string& session_id) {
+  return {
+    R"({"type":"user","message":{"role":"user","content":[{"type":"text","text":"[Request interrupted by user]"}]},"parent_tool_use_id":null,"session_id":")" +
+      session_id + R"(","uuid":"fa0000ff-0000-4000-8000-000000000001"})",
+    R"({"type":"result","subtype":"error_during_execution","is_error":true,"duration_ms":0,"num_turns":0,"session_id":")" +
+      session_id +
+      R"(","total_cost_usd":0,"usage":{"input_tokens":0,"output_tokens":0},"terminal_reason":"aborted_streaming","errors":["Request interrupted by user"],"uuid":"fa0000ff-0000-4000-8000-000000000002"})"};
+}
+
+std::string session_id_of(const std::string& line) {
+  const std::string prefix = "\"session_id\":\"";
+  auto at = line.find(prefix);
+  if (at == std::string::npos) return {};
+  auto start = at + prefix.size();
+  return line.substr(start, line.find('"', start) - start);
+}
+
+// Stream-json input mode: one turn per user message, until end of input. Returns the exit code.
+int serve_stdin_turns(const std::vector<std::string>& turn, int delay_ms) {
+  stdin_lines in;
+  int pending_turns = 0;
+  bool last_failed = false;
+  auto handle = [&](const std::string& line, bool in_turn) -> bool {  // true: interrupt the turn
+    if (line.find("\"type\":\"user\"") != std::string::npos) {
+      ++pending_turns;
+      return false;
+    }
+    if (line.find("\"type\":\"control_request\"") != std::string::npos) {
+      const std::string key = "\"request_id\":\"";
+      auto at = line.find(key);
+      std::string id =
+        at == std::string::npos
+          ? ""
+          : line.substr(at + key.size(), line.find('"', at + key.size()) - at - key.size());
+      write_all(R"({"type":"control_response","response":{"subtype":"success","request_id":")" +
+                id + "\"}}\n");
+      return in_turn;
+    }
+    std::fprintf(stderr, "Error parsing streaming input line: %s\n", line.c_str());
+    std::exit(1);
+  };
+  std::string line;
+  for (int turns = 0;; ++turns) {
+    while (pending_turns == 0) {
+      if (!in.next(line, -1)) return last_failed ? 1 : 0;
+      handle(line, false);
+    }
+    --pending_turns;
+    bool interrupted = false;
+    for (std::size_t i = 0; i < turn.size() && !interrupted; ++i) {
+      if (i > 0)
+        while (!interrupted && in.next(line, delay_ms)) interrupted = handle(line, true);
+      if (interrupted) break;
+      write_all((turns == 0 ? turn[i] : with_uuid_tag(turn[i], "-t" + std::to_string(turns))) +
+                "\n");
+    }
+    if (interrupted)
+      for (const auto& l : interrupted_turn(session_id_of(turn.front()))) write_all(l + "\n");
+    last_failed = interrupted || turn.back().find("\"is_error\":true") != std::string::npos;
+    while (in.next(line, 0)) handle(line, false);
+  }
 }
 
 }  // namespace
@@ -146,9 +264,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> out;
   out.push_back(lines.front());
   for (long round = 0; round < o.repeat && lines.size() > 2; ++round)
-    for (std::size_t i = 1; i + 1 < lines.size(); ++i) out.push_back(with_round(lines[i], round));
+    for (std::size_t i = 1; i + 1 < lines.size(); ++i)
+      out.push_back(round == 0 ? lines[i] : with_uuid_tag(lines[i], "-r" + std::to_string(round)));
   bool has_result = lines.size() > 1;
   if (has_result && !has("no-result")) out.push_back(lines.back());
+  if (!o.resume.empty()) {
+    std::fprintf(stderr, "fake-agent: resume %s\n", o.resume.c_str());
+    std::fflush(stderr);
+    for (auto& line : out) line = with_field(line, "session_id", o.resume);
+  }
+  if (o.stream_input) return serve_stdin_turns(out, o.delay_ms);
   std::size_t middle = out.size() / 2;
 
   for (std::size_t i = 0; i < out.size(); ++i) {

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <stdexcept>
 
 #ifndef P_PIDFD
@@ -30,6 +32,14 @@ void child_handle::release(std::size_t bytes) {
 
 void child_handle::close_output() {
   if (auto loop = loop_.lock()) loop->close_output(this);
+}
+
+void child_handle::write_input(std::string bytes) {
+  if (auto loop = loop_.lock()) loop->write_input(this, std::move(bytes));
+}
+
+void child_handle::close_input() {
+  if (auto loop = loop_.lock()) loop->close_input(this);
 }
 
 io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard)
@@ -72,16 +82,28 @@ void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
   }
   // Announced before the loop can report any output or the exit.
   observer->on_started(handle);
-  command c{command::add, std::move(handle), nullptr, fds, std::move(observer)};
+  command c{command::add, std::move(handle), nullptr, fds, std::move(observer), {}};
   post(std::move(c));
 }
 
 void io_loop::resume(child_handle* handle) {
-  post(command{command::resume, {}, handle, {}, {}});
+  post_to(command::resume, handle);
 }
 
 void io_loop::close_output(child_handle* handle) {
-  post(command{command::close_output, {}, handle, {}, {}});
+  post_to(command::close_output, handle);
+}
+
+void io_loop::write_input(child_handle* handle, std::string bytes) {
+  post_to(command::write_input, handle, std::move(bytes));
+}
+
+void io_loop::close_input(child_handle* handle) {
+  post_to(command::close_input, handle);
+}
+
+void io_loop::post_to(command::kind_t kind, child_handle* target, std::string bytes) {
+  post(command{kind, {}, target, {}, {}, std::move(bytes)});
 }
 
 std::size_t io_loop::live_children() const {
@@ -99,6 +121,12 @@ void io_loop::post(command c) {
 }
 
 void io_loop::run() {
+  // A write to a stdin whose reader is gone must fail with EPIPE, not end the runtime: SIGPIPE is
+  // sent to the writing thread, and stays pending (harmlessly) while blocked here.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   constexpr int max_events = 256;
   epoll_event events[max_events];
   std::vector<command> batch;
@@ -137,7 +165,7 @@ void io_loop::run() {
     // point at it.
     for (auto it = children_.begin(); it != children_.end();) {
       const auto& w = *it->second;
-      if (w.fds[0] < 0 && w.fds[1] < 0 && w.fds[2] < 0)
+      if (std::all_of(std::begin(w.fds), std::end(w.fds), [](int fd) { return fd < 0; }))
         it = children_.erase(it);
       else
         ++it;
@@ -154,8 +182,9 @@ void io_loop::apply(command& c) {
       w->fds[0] = c.fds.out_fd;
       w->fds[1] = c.fds.err_fd;
       w->fds[2] = c.fds.pidfd;
+      w->fds[3] = c.fds.in_fd;  // registered only while a write waits for room
+      for (int i = 0; i < slots; ++i) w->tags[i] = tag{w.get(), static_cast<slot>(i)};
       for (int i = 0; i < 3; ++i) {
-        w->tags[i] = tag{w.get(), static_cast<slot>(i)};
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = &w->tags[i];
@@ -164,6 +193,19 @@ void io_loop::apply(command& c) {
       children_.emplace(w->handle.get(), std::move(w));
       break;
     }
+    case command::write_input:
+      if (auto* w = find(c.target); w != nullptr && w->fds[3] >= 0 && !w->close_input) {
+        bool idle = w->input.empty();
+        w->input += c.bytes;
+        if (idle) flush_input(*w);
+      }
+      break;
+    case command::close_input:
+      if (auto* w = find(c.target); w != nullptr && w->fds[3] >= 0) {
+        w->close_input = true;
+        if (w->input.empty()) close_slot(*w, slot::in);
+      }
+      break;
     case command::resume:
       if (auto* w = find(c.target);
           w != nullptr && w->paused && w->handle->unconsumed_.load() < window_)
@@ -186,8 +228,37 @@ io_loop::watched* io_loop::find(child_handle* h) {
 void io_loop::on_readable(watched& w, slot which) {
   if (which == slot::exit)
     reap(w, false);
+  else if (which == slot::in)
+    flush_input(w);
   else
     read_pipe(w, which);
+}
+
+void io_loop::flush_input(watched& w) {
+  int fd = w.fds[3];
+  bool was_waiting = !w.input.empty();
+  while (!w.input.empty()) {
+    ssize_t n = write(fd, w.input.data(), w.input.size());
+    if (n > 0) {
+      w.input.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      epoll_event ev{};
+      ev.events = EPOLLOUT;
+      ev.data.ptr = &w.tags[3];
+      if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0)
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+      return;
+    }
+    // The agent closed its stdin (EPIPE): what it did not read is dropped with the pipe.
+    w.input.clear();
+    w.close_input = true;
+    break;
+  }
+  if (was_waiting) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (w.close_input) close_slot(w, slot::in);
 }
 
 void io_loop::read_pipe(watched& w, slot which) {
@@ -227,11 +298,13 @@ void io_loop::close_slot(watched& w, slot which) {
   int& fd = w.fds[static_cast<int>(which)];
   if (fd < 0) return;
   // Deregister before close: a descendant may still hold the pipe, and a closed fd left in the
-  // epoll set would report events for a freed record.
-  if (!(w.paused && which != slot::exit)) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  // epoll set would report events for a freed record. (A paused pipe and an idle stdin are not
+  // registered; EPOLL_CTL_DEL then fails harmlessly.)
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
   fd = -1;
-  if (which != slot::exit) w.observer->on_output_closed(static_cast<pipe_stream>(which));
+  if (which == slot::out || which == slot::err)
+    w.observer->on_output_closed(static_cast<pipe_stream>(which));
 }
 
 void io_loop::reap(watched& w, bool block) {

@@ -29,11 +29,14 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
            std::shared_ptr<child_observer> observer);
   void resume(child_handle* handle);
   void close_output(child_handle* handle);
+  void write_input(child_handle* handle, std::string bytes);
+  void close_input(child_handle* handle);
   std::size_t window() const { return window_; }
   std::size_t live_children() const;
 
  private:
-  enum class slot : std::uint8_t { out = 0, err = 1, exit = 2 };
+  enum class slot : std::uint8_t { out = 0, err = 1, exit = 2, in = 3 };
+  static constexpr int slots = 4;
   struct watched;
   struct tag {
     watched* owner;
@@ -42,24 +45,30 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   struct watched {
     std::shared_ptr<child_handle> handle;
     std::shared_ptr<child_observer> observer;
-    int fds[3] = {-1, -1, -1};
-    tag tags[3];
+    int fds[slots] = {-1, -1, -1, -1};
+    tag tags[slots];
     bool paused = false;
+    std::string input;         // bytes for stdin not yet written
+    bool close_input = false;  // close stdin once `input` is written
   };
   struct command {
-    enum kind_t { add, resume, close_output } kind;
+    enum kind_t { add, resume, close_output, write_input, close_input } kind;
     std::shared_ptr<child_handle> handle;  // add
-    child_handle* target = nullptr;        // resume, close_output
+    child_handle* target = nullptr;        // the others
     launched_child fds;
     std::shared_ptr<child_observer> observer;
+    std::string bytes;  // write_input
   };
 
   void post(command c);
+  void post_to(command::kind_t kind, child_handle* target, std::string bytes = {});
   void run();
   void apply(command& c);
   void on_readable(watched& w, slot which);
   void read_pipe(watched& w, slot which);
   void close_slot(watched& w, slot which);
+  // Writes what stdin can take now; waits for EPOLLOUT for the rest.
+  void flush_input(watched& w);
   // Collects the exit of w's main process; with block, waits for it.
   void reap(watched& w, bool block);
   void set_paused(watched& w, bool paused);

@@ -138,11 +138,16 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   }
   if (auto err = check_cwd(spec.cwd); !err.empty()) return err;
 
-  fd_closer out, err, devnull;
+  fd_closer out, err, in;
   if (pipe2(out.fds, O_CLOEXEC) != 0 || pipe2(err.fds, O_CLOEXEC) != 0)
     return "cannot create pipes for " + exe + ": " + errno_text(errno);
-  devnull.fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devnull.fds[0] < 0) return "cannot open /dev/null: " + errno_text(errno);
+  if (spec.stdin_pipe) {
+    if (pipe2(in.fds, O_CLOEXEC) != 0)
+      return "cannot create pipes for " + exe + ": " + errno_text(errno);
+  } else {
+    in.fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in.fds[0] < 0) return "cannot open /dev/null: " + errno_text(errno);
+  }
 
   std::vector<const char*> envp;
   envp.reserve(spec.env.size() + 1);
@@ -155,7 +160,7 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   launcher.env = envp.data();
   bp::error_code ec;
   std::vector<bp::process> one;  // basic_process has no empty state to declare before the call
-  bp::process_stdio stdio{devnull.fds[0], out.fds[1], err.fds[1]};
+  bp::process_stdio stdio{in.fds[0], out.fds[1], err.fds[1]};
   agent_child_setup setup{getpid()};
   if (spec.cwd.empty()) {
     one.push_back(launcher.launch(ctx.get_executor(), ec, exe, spec.args, stdio, setup));
@@ -177,9 +182,11 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
     }
     return "cannot watch the process of " + exe + ": " + errno_text(e);
   }
-  for (int fd : {out.fds[0], err.fds[0]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  for (int fd : {out.fds[0], err.fds[0], in.fds[1]})
+    if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   child.out_fd = std::exchange(out.fds[0], -1);
   child.err_fd = std::exchange(err.fds[0], -1);
+  child.in_fd = std::exchange(in.fds[1], -1);
   return child;
 }
 

@@ -15,6 +15,7 @@ struct launched_child {
   int pidfd = -1;
   int out_fd = -1;  // read ends, non-blocking, close-on-exec
   int err_fd = -1;
+  int in_fd = -1;  // write end of stdin, non-blocking; -1 when stdin is /dev/null
 };
 
 // Starts `spec` in a new process group with stdin on /dev/null and stdout/stderr on fresh pipes.

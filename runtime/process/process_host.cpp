@@ -82,7 +82,8 @@ class process_host::impl {
     auto fds = std::get<launched_child>(outcome);
     if (guard_) guard_->add(fds.pid);
     std::shared_ptr<child_handle> handle{new child_handle{fds.pid, loop_}};
-    loop_->add(std::move(handle), fds, std::move(r.observer));
+    loop_->add(handle, fds, std::move(r.observer));
+    if (!r.spec.initial_input.empty()) handle->write_input(std::move(r.spec.initial_input));
   }
 
   std::unique_ptr<death_guard> guard_;

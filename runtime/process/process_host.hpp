@@ -43,6 +43,12 @@ class child_handle {
   // Stops reading and closes both pipes now; on_output_closed follows for each open pipe.
   void close_output();
 
+  // With a stdin pipe (spawn_spec::stdin_pipe): queues bytes for the child's stdin, written by the
+  // I/O thread as the pipe takes them; then closes it once everything queued was written. Both
+  // are no-ops without a pipe, after close_input, or once the child closed its end.
+  void write_input(std::string bytes);
+  void close_input();
+
  private:
   friend class io_loop;
   friend class process_host;

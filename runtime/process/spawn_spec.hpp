@@ -12,6 +12,8 @@ struct spawn_spec {
   std::vector<std::string> env;   // "NAME=value" entries: the child's whole environment
   std::string cwd;                // empty: the runtime's working directory
   std::string install_hint;       // how to install a missing executable, for the error text
+  bool stdin_pipe = false;        // stdin from a pipe the runtime writes to; else /dev/null
+  std::string initial_input;      // written to that pipe right after the start
 };
 
 // Resolves `name` as execvp would: a name with a '/' is taken as it is, anything else is looked

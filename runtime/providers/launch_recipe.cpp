@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <sstream>
 #include <tuple>
@@ -29,6 +30,24 @@ std::string format_number(double x) {
   return out.str();
 }
 
+// providerConfig.interactive: the agent lives on between turns and reads prompts from stdin.
+bool interactive(const json& config) {
+  auto it = config.find("interactive");
+  return it != config.end() && it->is_boolean() && it->get<bool>();
+}
+
+// The prompt goes to an interactive agent's stdin as its first turn, else on the command line.
+void take_prompt(const query_command& q, const json& config, const std::string& provider,
+                 launch_plan& plan) {
+  if (!interactive(config)) {
+    plan.spec.args.push_back(q.prompt);
+    return;
+  }
+  plan.spec.stdin_pipe = true;
+  plan.spec.initial_input = stdin_prompt(provider, q.prompt);
+  plan.takes_stdin_prompts = true;
+}
+
 // The binary: the configured one, else the first executable candidate, else the name (looked up
 // in PATH when spawned).
 std::string find_binary(const std::string& name, const std::vector<std::string>& candidates) {
@@ -39,13 +58,14 @@ std::string find_binary(const std::string& name, const std::vector<std::string>&
 
 // claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
 std::variant<launch_plan, std::string> claude_plan(const query_command& q, const launch_config& cfg,
-                                                   launch_plan plan) {
+                                                   const json& config, launch_plan plan) {
   if (cfg.running_as_root && q.permission_mode == "bypassPermissions")
     return std::string{
       "permission mode bypassPermissions is refused by claude when running as "
       "root; choose another mode (acceptEdits, default, plan)"};
   auto& args = plan.spec.args;
   args = {"-p", "--output-format", "stream-json", "--verbose"};
+  if (interactive(config)) args.insert(args.end(), {"--input-format", "stream-json"});
   if (q.max_turns > 0) args.insert(args.end(), {"--max-turns", std::to_string(q.max_turns)});
   if (q.max_budget_usd > 0)
     args.insert(args.end(), {"--max-budget-usd", format_number(q.max_budget_usd)});
@@ -54,7 +74,7 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q, const
   if (!q.permission_mode.empty()) args.insert(args.end(), {"--permission-mode", q.permission_mode});
   if (!q.system_prompt.empty()) args.insert(args.end(), {"--system-prompt", q.system_prompt});
   for (const auto& dir : q.additional_directories) args.insert(args.end(), {"--add-dir", dir});
-  args.push_back(q.prompt);
+  take_prompt(q, config, "claude", plan);
   if (plan.spec.executable.empty()) {
     std::vector<std::string> candidates;
     if (std::string home = env_value(plan.spec.env, "HOME"); !home.empty())
@@ -136,12 +156,32 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, const j
       args.insert(args.end(), {"--misbehave", mode.get<std::string>()});
     }
   }
-  args.insert(args.end(), {"--prompt", q.prompt});
+  if (!q.resume_id.empty()) args.insert(args.end(), {"--resume", q.resume_id});
+  if (interactive(config)) {
+    args.insert(args.end(), {"--input-format", "stream-json"});
+    take_prompt(q, config, "fake", plan);
+  } else {
+    args.insert(args.end(), {"--prompt", q.prompt});
+  }
   if (plan.spec.executable.empty()) plan.spec.executable = default_fake_agent_path();
   return plan;
 }
 
 }  // namespace
+
+std::string stdin_prompt(const std::string&, const std::string& prompt) {
+  // claude's stream-json user message; the fake agent speaks the same.
+  return json{{"type", "user"}, {"message", {{"role", "user"}, {"content", prompt}}}}.dump() + "\n";
+}
+
+std::string stdin_interrupt(const std::string&) {
+  static std::atomic<unsigned long> next_request{0};
+  return json{{"type", "control_request"},
+              {"request_id", "agentrt-" + std::to_string(++next_request)},
+              {"request", {{"subtype", "interrupt"}}}}
+           .dump() +
+         "\n";
+}
 
 const std::vector<std::string>& launchable_providers() {
   static const std::vector<std::string> all = {"claude", "codex", "gemini", "fake"};
@@ -172,7 +212,7 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
   plan.spec.cwd = q.cwd;
   if (auto it = cfg.binaries.find(q.provider); it != cfg.binaries.end())
     plan.spec.executable = it->second;
-  if (q.provider == "claude") return claude_plan(q, cfg, std::move(plan));
+  if (q.provider == "claude") return claude_plan(q, cfg, config, std::move(plan));
   if (q.provider == "codex") return codex_plan(q, config, std::move(plan));
   if (q.provider == "gemini") return gemini_plan(q, std::move(plan));
   if (q.provider == "fake") return fake_plan(q, config, std::move(plan));

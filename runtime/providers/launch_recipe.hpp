@@ -26,11 +26,19 @@ struct launch_config {
 struct launch_plan {
   process::spawn_spec spec;
   std::vector<std::string> warnings;  // e.g. rejected extraEnv keys
+  // The agent reads follow-up prompts and interrupts from its stdin (stdin_prompt,
+  // stdin_interrupt) and lives on between turns.
+  bool takes_stdin_prompts = false;
 };
 
 // The plan for `q`, or an error text when the query cannot be launched as given.
 std::variant<launch_plan, std::string> plan_launch(const query_command& q,
                                                    const launch_config& cfg);
+
+// What a running interactive agent reads from stdin as its next prompt, and as an interrupt of
+// its current turn (claude's stream-json input: a user message, a control_request).
+std::string stdin_prompt(const std::string& provider, const std::string& prompt);
+std::string stdin_interrupt(const std::string& provider);
 
 // The providers that have a launch recipe.
 const std::vector<std::string>& launchable_providers();

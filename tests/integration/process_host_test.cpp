@@ -255,3 +255,58 @@ TEST(ProcessHost, ShutdownKillsLiveChildren) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace agentrt::process;
+using namespace std::chrono_literals;
+
+TEST(ProcessHostStdin, WritesQueuedInputThenClosesIt) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "/bin/cat";
+  spec.env = current_environment();
+  spec.stdin_pipe = true;
+  spec.initial_input = "first\n";
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.out_ == "first\n"; }));
+  // More than a pipe holds, so the I/O thread must wait for room.
+  std::string big(1 << 20, 'x');
+  obs->child_->write_input(big + "\n");
+  obs->child_->write_input("last\n");
+  obs->child_->close_input();
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->code_, 0) << "cat ends at end of file";
+  EXPECT_EQ(obs->out_, "first\n" + big + "\nlast\n");
+}
+
+TEST(ProcessHostStdin, WritingToAnAgentThatClosedItsStdinIsHarmless) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "/bin/sh";
+  spec.args = {"-c", "exec 0<&-; echo closed; sleep 1"};
+  spec.env = current_environment();
+  spec.stdin_pipe = true;
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.out_ == "closed\n"; }));
+  obs->child_->write_input(std::string(1 << 20, 'x'));  // EPIPE, not SIGPIPE
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->code_, 0);
+}
+
+TEST(ProcessHostStdin, WithoutAPipeStdinIsDevNullAndWritesAreIgnored) {
+  process_host host;
+  auto obs = std::make_shared<recording_observer>();
+  spawn_spec spec;
+  spec.executable = "/bin/cat";
+  spec.env = current_environment();
+  host.spawn(spec, obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.child_ != nullptr; }));
+  obs->child_->write_input("ignored\n");
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(obs->out_, "");
+}
+
+}  // namespace

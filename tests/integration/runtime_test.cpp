@@ -358,3 +358,116 @@ TEST(Runtime, DestructionStopsRunningSessions) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace agentrt;
+using namespace agentrt::test;
+using namespace std::chrono_literals;
+
+std::vector<std::string> status_names(const session_events& s) {
+  std::vector<std::string> names;
+  for (const auto& st : s.statuses) names.emplace_back(to_string(st.status));
+  return names;
+}
+
+std::size_t count_type(const session_events& s, const std::string& type) {
+  std::size_t n = 0;
+  for (const auto& m : s.messages) n += m.type == type;
+  return n;
+}
+
+TEST(FollowUps, InteractiveAgentTakesPromptsAsNextTurnsAndIdlesBetween) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("chat", R"({"interactive":true})")));
+  auto idle_turns = [](std::size_t n) {
+    return [n](auto& s) {
+      std::size_t idles = 0;
+      for (const auto& st : s["chat"].statuses) idles += st.status == session_status::idle;
+      return idles >= n;
+    };
+  };
+  ASSERT_TRUE(events.wait_until(idle_turns(1), 10s));
+  caf::scoped_actor self{rt.system()};
+  auto prompt = [&](std::string text) {
+    caf::expected<command_ack> result{command_ack{}};
+    self->request(rt.supervisor(), 5s, prompt_command{"chat", std::move(text)})
+      .receive([&](command_ack& a) { result = a; }, [&](caf::error& e) { result = e; });
+    return result;
+  };
+  ASSERT_TRUE(prompt("and now?"));
+  ASSERT_TRUE(events.wait_until(idle_turns(2), 10s));
+  ASSERT_TRUE(rt.stop("chat"));
+  ASSERT_TRUE(events.wait_terminal({"chat"}, 5s));
+  const auto& s = events.sessions["chat"];
+  expect_complete_and_ordered(s);
+  EXPECT_EQ(status_names(s), (std::vector<std::string>{"starting", "running", "idle", "running",
+                                                       "idle", "stopped"}));
+  EXPECT_EQ(count_type(s, "init"), 2u);
+  EXPECT_EQ(count_type(s, "cost"), 2u);
+  EXPECT_NE(s.messages[0].id, s.messages[3].id) << "each turn has its own ids";
+  EXPECT_EQ(s.costs.back().turns, 2u);
+  EXPECT_EQ(s.statuses.back().generation, 1u) << "one process served both turns";
+}
+
+TEST(FollowUps, InterruptEndsTheTurnButNotTheInteractiveSession) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(
+    rt.query(fake_query("long", R"({"interactive":true,"transcript":"tool","delayMs":300})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return s["long"].messages.size() >= 2; }, 10s));
+  caf::scoped_actor self{rt.system()};
+  bool acked = false;
+  self->request(rt.supervisor(), 5s, interrupt_command{"long"})
+    .receive([&](command_ack&) { acked = true; }, [](caf::error&) {});
+  ASSERT_TRUE(acked);
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["long"].last_status() == session_status::idle; }, 10s));
+  const auto& s = events.sessions["long"];
+  EXPECT_LT(count_type(s, "tool_result"), 1u) << "the turn stopped before its tool result";
+  EXPECT_EQ(s.messages.back().type, "cost");
+  EXPECT_EQ(json::parse(s.messages.back().content)["isError"], true);
+  ASSERT_TRUE(rt.stop("long"));
+  ASSERT_TRUE(events.wait_terminal({"long"}, 5s));
+}
+
+TEST(FollowUps, EndedSessionRunsAgainResumingTheProvidersConversation) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("again")));
+  ASSERT_TRUE(events.wait_terminal({"again"}, 10s));
+  caf::scoped_actor self{rt.system()};
+  bool acked = false;
+  self->request(rt.supervisor(), 5s, prompt_command{"again", "continue"})
+    .receive([&](command_ack&) { acked = true; }, [](caf::error&) {});
+  ASSERT_TRUE(acked);
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["again"].terminal() && s["again"].statuses.back().generation == 2; },
+    10s));
+  const auto& s = events.sessions["again"];
+  expect_complete_and_ordered(s);
+  bool resumed = false;
+  for (const auto& l : s.logs)
+    resumed |= l.text == "fake-agent: resume 7d1f3c2a-5b8e-4f60-9a1d-2c3e4f5a6b7c";
+  EXPECT_TRUE(resumed) << "the second run resumes with the provider session id of the first";
+  EXPECT_EQ(s.last_status(), session_status::done);
+}
+
+TEST(FollowUps, PromptToABusyOneShotSessionIsRefusedClearly) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("busy", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["busy"].messages.empty(); }, 10s));
+  caf::scoped_actor self{rt.system()};
+  caf::error err;
+  self->request(rt.supervisor(), 5s, prompt_command{"busy", "more"})
+    .receive([](command_ack&) {}, [&](caf::error& e) { err = e; });
+  EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::session_busy));
+  EXPECT_NE(error_text(err).find("providerConfig.interactive"), std::string::npos);
+  self->request(rt.supervisor(), 5s, prompt_command{"nobody", "more"})
+    .receive([](command_ack&) {}, [&](caf::error& e) { err = e; });
+  EXPECT_EQ(error_text(err), "Session not found");
+}
+
+}  // namespace
