@@ -153,10 +153,18 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
     if (str_field(ev, "subtype") == "init") out.turn = turn_event{turn_event::started, {}, {}};
   } else if (type == "assistant") {
     on_assistant(ev, e);
+    if (const json* msg = field(ev, "message"); msg != nullptr)
+      if (const json* u = field(*msg, "usage"); u != nullptr && u->is_object())
+        track_usage(str_field(*msg, "id"),
+                    {count_field(*u, "input_tokens"), count_field(*u, "output_tokens"),
+                     count_field(*u, "cache_read_input_tokens"),
+                     count_field(*u, "cache_creation_input_tokens")},
+                    out);
   } else if (type == "user") {
     on_user(ev, e);
   } else if (type == "result") {
     on_result(ev, e, totals_);
+    turn_usage_.clear();  // the result's usage covers the turn
   } else if (type == "stream_event") {
     on_stream_event(ev, e);
   } else if (is_control_type(type)) {
@@ -164,6 +172,20 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
   } else {
     e.emit(e.event_id, "unknown", ev);
   }
+}
+
+void claude_adapter::track_usage(const std::string& message_id, const usage& u,
+                                 adapter_output& out) {
+  if (message_id.empty()) return;
+  turn_usage_[message_id] = u;
+  cost_update progress = totals_;
+  for (const auto& [id, seen] : turn_usage_) {
+    progress.input_tokens += seen.input;
+    progress.output_tokens += seen.output;
+    progress.cache_read_tokens += seen.cache_read;
+    progress.cache_creation_tokens += seen.cache_creation;
+  }
+  out.cost = progress;
 }
 
 }  // namespace agentrt::adapters

@@ -5,10 +5,12 @@
 // assistant content blocks -> text / thinking / tool_call; user tool_result blocks -> tool_result;
 // result -> cost and the end of the turn (an error result -> error first); stream_event text and
 // thinking deltas -> text / thinking with delta: true, other stream and control events -> status;
-// anything else -> unknown. Cost: total_cost_usd of the
-// latest result is authoritative (cumulative within one process); tokens add up per result.
+// anything else -> unknown.
 
 #include <cstdint>
+
+#include <map>
+#include <string>
 
 #include "adapters/adapter.hpp"
 
@@ -19,7 +21,15 @@ class claude_adapter final : public provider_adapter {
   void parse(std::string_view line, adapter_output& out) override;
 
  private:
-  cost_update totals_;
+  struct usage {
+    std::uint64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+  };
+  // Token progress during a turn: the assistant lines of one response share its message.id and
+  // its usage, so each id counts once (its latest figures), never once per line.
+  void track_usage(const std::string& message_id, const usage& u, adapter_output& out);
+
+  cost_update totals_;                       // confirmed by results
+  std::map<std::string, usage> turn_usage_;  // the running turn's responses, by message.id
 };
 
 }  // namespace agentrt::adapters

@@ -326,12 +326,16 @@ TEST(Runtime, CostAndTokensAreTrackedPerSession) {
   ASSERT_TRUE(rt.query(fake_query("costly", R"({"transcript":"tool"})")));
   ASSERT_TRUE(events.wait_terminal({"costly"}, 10s));
   const auto& s = events.sessions["costly"];
-  ASSERT_EQ(s.costs.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.costs[0].total_cost_usd, 0.0048);
-  EXPECT_EQ(s.costs[0].input_tokens, 240u);
-  EXPECT_EQ(s.costs[0].output_tokens, 71u);
-  EXPECT_EQ(s.costs[0].cache_read_tokens, 80u);
-  EXPECT_EQ(s.costs[0].turns, 2u);
+  // Progress while the turn runs (three lines of response msg_fake_2 count once), then the result.
+  std::vector<std::uint64_t> input;
+  for (const auto& c : s.costs) input.push_back(c.input_tokens);
+  EXPECT_EQ(input, (std::vector<std::uint64_t>{120, 120, 120, 240, 240}));
+  const auto& last = s.costs.back();
+  EXPECT_DOUBLE_EQ(last.total_cost_usd, 0.0048);
+  EXPECT_EQ(last.input_tokens, 240u);
+  EXPECT_EQ(last.output_tokens, 71u);
+  EXPECT_EQ(last.cache_read_tokens, 80u);
+  EXPECT_EQ(last.turns, 2u);
   auto list = rt.list();
   ASSERT_EQ(list->sessions.size(), 1u);
   EXPECT_DOUBLE_EQ(list->sessions[0].total_cost_usd, 0.0048);

@@ -290,6 +290,39 @@ TEST(ClaudeAdapter, CostIsTheLatestTotalAndTokensAddUpPerResult) {
   EXPECT_EQ(out.cost->turns, 2u);
 }
 
+TEST(ClaudeAdapter, UsageOfOneResponseCountsOnceWhateverTheNumberOfLines) {
+  claude_adapter adapter;
+  adapter_output out;
+  auto line = [](const char* uuid, const char* msg_id, int in, int outp) {
+    return json({{"type", "assistant"},
+                 {"uuid", uuid},
+                 {"message",
+                  {{"id", msg_id},
+                   {"content", {{{"type", "text"}, {"text", "x"}}}},
+                   {"usage", {{"input_tokens", in}, {"output_tokens", outp}}}}}})
+      .dump();
+  };
+  adapter.on_line(line("a1", "msg_1", 120, 1), out);
+  out.clear();
+  adapter.on_line(line("a2", "msg_1", 120, 1), out);  // same response, second block
+  ASSERT_TRUE(out.cost);
+  EXPECT_EQ(out.cost->input_tokens, 120u) << "not 240: one response, one usage";
+  out.clear();
+  adapter.on_line(line("a3", "msg_2", 130, 5), out);
+  ASSERT_TRUE(out.cost);
+  EXPECT_EQ(out.cost->input_tokens, 250u);
+  EXPECT_EQ(out.cost->output_tokens, 6u);
+  out.clear();
+  adapter.on_line(json({{"type", "result"},
+                        {"total_cost_usd", 0.01},
+                        {"usage", {{"input_tokens", 250}, {"output_tokens", 40}}}})
+                    .dump(),
+                  out);
+  ASSERT_TRUE(out.cost);
+  EXPECT_EQ(out.cost->input_tokens, 250u) << "the result replaces the progress figures";
+  EXPECT_EQ(out.cost->output_tokens, 40u);
+}
+
 // Every claude capture of the real CLI in ../shared parses without an error message, and the
 // turn-end and cost figures match what the capture's result lines say.
 TEST(ClaudeAdapter, RealCliCaptures) {
