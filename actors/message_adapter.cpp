@@ -32,16 +32,21 @@ void publish(adapter_actor* self, Event ev) {
   for (const auto& sub : st.subscribers) self->send(sub, ev);
 }
 
-void normalize_line(adapter_actor* self, std::string_view line) {
+// Publishes what the adapter made of one line (or partial line).
+void publish_output(adapter_actor* self) {
   auto& st = self->state;
-  st.out.clear();
-  st.adapter->on_line(line, st.out);
   for (auto& msg : st.out.messages) publish(self, std::move(msg));
   if (st.out.cost) {
     publish(self, *st.out.cost);
     self->send(st.session, *st.out.cost);
   }
   if (st.out.turn) self->send(st.session, *st.out.turn);
+}
+
+void normalize_line(adapter_actor* self, std::string_view line) {
+  self->state.out.clear();
+  self->state.adapter->on_line(line, self->state.out);
+  publish_output(self);
 }
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
@@ -69,6 +74,11 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
               adapters::make_error_message("skipped a line of " + std::to_string(skipped.length) +
                                            " bytes: longer than the limit of " +
                                            std::to_string(skipped.limit) + " bytes"));
+    },
+    [self](const output_partial& partial) {
+      self->state.out.clear();
+      self->state.adapter->on_partial(partial.text, self->state.out);
+      publish_output(self);
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
     [self](status_change& change) { publish(self, std::move(change)); },

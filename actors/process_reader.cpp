@@ -57,6 +57,10 @@ void split(reader_actor* self, output_stream stream, const std::string* bytes) {
   else
     splitter.finish(on_line, on_oversize);
   flush(self, batch, bytes != nullptr ? bytes->size() : 0);
+  constexpr std::size_t longest_prompt = 1024;
+  if (bytes != nullptr && stream == output_stream::out && splitter.buffered() > 0 &&
+      splitter.buffered() <= longest_prompt)
+    self->send(st.adapter, output_partial{std::string{splitter.pending()}});
 }
 
 caf::behavior process_reader(reader_actor* self, caf::actor adapter,

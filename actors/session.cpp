@@ -28,6 +28,7 @@ struct session_actor_state {
   session_info info;
   session_state run;
   bool takes_stdin_prompts = false;  // the current run reads follow-ups from its stdin
+  std::string stop_input;            // what asks the current run to quit, before signals
   std::shared_ptr<child_slot> child;
 
   static inline const char* name = "session";
@@ -69,6 +70,7 @@ void start_run(session_actor* self) {
   st.info.provider = st.query.provider;
   st.run = session_state{};
   st.takes_stdin_prompts = false;
+  st.stop_input.clear();
   st.info.pid = 0;
   st.info.started_at_ms = wall_clock_ms();
   self->send(st.adapter, run_started{st.info.generation, st.query.provider});
@@ -80,6 +82,7 @@ void start_run(session_actor* self) {
   }
   auto& launch = std::get<providers::launch_plan>(plan);
   st.takes_stdin_prompts = launch.takes_stdin_prompts;
+  st.stop_input = launch.stop_input;
   for (const auto& warning : launch.warnings)
     self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, 0});
   st.child->set(nullptr);
@@ -102,8 +105,18 @@ caf::result<command_ack> stop(session_actor* self) {
                                                    std::string{to_string(st.run.status())} + ")");
   if (!st.run.stop_requested()) {
     st.run.on_stop_requested();
-    signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts
-    self->delayed_send(self, st.env.policy.stop_grace, kill_tick{st.info.generation});
+    auto gen = st.info.generation;
+    auto child = current_child(self);
+    if (!st.stop_input.empty() && child) {  // ask first, then signal
+      child->write_input(st.stop_input);
+      child->close_input();
+      self->delayed_send(self, st.env.policy.quit_grace, kill_tick{gen, SIGTERM});
+      self->delayed_send(self, st.env.policy.quit_grace + st.env.policy.stop_grace,
+                         kill_tick{gen, SIGKILL});
+    } else {
+      signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts
+      self->delayed_send(self, st.env.policy.stop_grace, kill_tick{gen, SIGKILL});
+    }
   }
   return command_ack{st.info.session_id};
 }
@@ -140,8 +153,9 @@ caf::result<command_ack> interrupt(session_actor* self) {
   if (is_terminal(st.run.status()) || !child || st.run.exited())
     return make_error(errc::session_not_running,
                       "Session " + st.info.session_id + " has no running agent to interrupt");
-  if (st.takes_stdin_prompts)
-    child->write_input(providers::stdin_interrupt(st.query.provider));
+  auto request = st.takes_stdin_prompts ? providers::stdin_interrupt(st.query.provider) : "";
+  if (!request.empty())
+    child->write_input(std::move(request));
   else
     child->signal_group(SIGINT);
   return command_ack{st.info.session_id};
@@ -208,7 +222,8 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
       report(self);
     },
     [self](const kill_tick& tick) {
-      if (current(self, tick.generation) && !self->state.run.exited()) signal_run(self, SIGKILL);
+      if (current(self, tick.generation) && !self->state.run.exited())
+        signal_run(self, tick.signal);
     },
     [self](const drain_tick& tick) {
       // A descendant that left the process group still holds the pipes: stop waiting for it.

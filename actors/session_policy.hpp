@@ -9,6 +9,8 @@ namespace agentrt {
 struct session_policy {
   // stop: SIGTERM to the process group, SIGKILL when it still runs after this.
   std::chrono::milliseconds stop_grace{5000};
+  // For an agent asked to quit on stdin first (aider's "/exit"): how long before SIGTERM.
+  std::chrono::milliseconds quit_grace{3000};
   // A finished session stays listed (and can run again) this long, then is removed.
   std::chrono::milliseconds cleanup_grace{60000};
   // After the process exited, how long its pipes may stay open (held by a descendant that left

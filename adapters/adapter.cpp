@@ -1,5 +1,6 @@
 #include "adapters/adapter.hpp"
 
+#include "adapters/aider_adapter.hpp"
 #include "adapters/claude_adapter.hpp"
 #include "adapters/codex_adapter.hpp"
 #include "adapters/emit.hpp"
@@ -13,6 +14,7 @@ std::unique_ptr<provider_adapter> make_adapter(const std::string& provider) {
   if (provider == "codex") return std::make_unique<codex_adapter>();
   if (provider == "gemini") return std::make_unique<gemini_adapter>();
   if (provider == "ollama") return std::make_unique<ollama_adapter>();
+  if (provider == "aider") return std::make_unique<aider_adapter>();
   return nullptr;
 }
 
@@ -26,7 +28,8 @@ agent_message make_error_message(const std::string& text) {
 }
 
 const std::vector<std::string>& known_providers() {
-  static const std::vector<std::string> all = {"claude", "codex", "gemini", "ollama", "fake"};
+  static const std::vector<std::string> all = {"claude", "codex", "gemini",
+                                               "ollama", "aider", "fake"};
   return all;
 }
 

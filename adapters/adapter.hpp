@@ -43,6 +43,10 @@ class provider_adapter {
     if (out.turn) out.turn->provider_session_id = session_id_;
   }
 
+  // The unterminated rest of stdout after a read (say, an input prompt written without a
+  // newline). It is not consumed: it arrives again as the start of the next line.
+  virtual void on_partial(std::string_view /*pending*/, adapter_output& /*out*/) {}
+
  protected:
   virtual void parse(std::string_view line, adapter_output& out) = 0;
 

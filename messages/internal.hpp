@@ -46,6 +46,17 @@ typename Inspector::result_type inspect(Inspector& f, output_lines& x) {
   return f(caf::meta::type_name("output_lines"), x.stream, x.lines, x.bytes);
 }
 
+// The unterminated rest of stdout after a read, when short (process reader -> message adapter):
+// an input prompt is written without a newline. Not consumed; it comes again in the next line.
+struct output_partial {
+  std::string text;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_partial& x) {
+  return f(caf::meta::type_name("output_partial"), x.text);
+}
+
 // A line longer than the limit was skipped (process reader -> message adapter), in its place
 // between the batches before and after it.
 struct oversize_line {
@@ -139,13 +150,15 @@ typename Inspector::result_type inspect(Inspector& f, cleanup_tick& x) {
   return f(caf::meta::type_name("cleanup_tick"), x.session_id, x.generation);
 }
 
+// The next step of a stop: send `signal` to the run's process group if it still runs.
 struct kill_tick {
   std::uint64_t generation = 0;
+  std::int32_t signal = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_tick& x) {
-  return f(caf::meta::type_name("kill_tick"), x.generation);
+  return f(caf::meta::type_name("kill_tick"), x.generation, x.signal);
 }
 
 // The output did not close within the drain grace after the process exited (a descendant that

@@ -21,6 +21,11 @@
 //   no-newline       end the last line without '\n'
 //   no-result        leave out the last line (the result) and exit 0
 // Exit status: 1 when the last line reports "is_error":true, else 0.
+//
+// Run under the name "aider" (a link), it plays aider's console instead, whatever its arguments:
+// startup lines, then for each stdin line an answer with THINKING/ANSWER sections, a shell
+// command in a fence, a dropped "Applied edit" line and a Tokens/Cost line whose session figure
+// adds up, each followed by the prompt "> " without a newline; "/exit" or end of input quits.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -243,9 +248,32 @@ int serve_stdin_turns(const std::vector<std::string>& turn, int delay_ms) {
   }
 }
 
+int fake_aider() {
+  write_all(
+    "Aider v0.86.1\nMain model: openrouter/anthropic/claude-sonnet-4 with diff edit format\n"
+    "Weak model: openrouter/anthropic/claude-3-5-haiku\nGit repo: none\nRepo-map: disabled\n"
+    "Use /help <question> for help, run \"aider --help\" to see cmd line args\n\n> ");
+  stdin_lines in;
+  std::string line;
+  for (int turn = 1; in.next(line, -1); ++turn) {
+    if (line == "/exit") return 0;
+    char cost[160];
+    std::snprintf(cost, sizeof cost,
+                  "Tokens: 1.2k sent, 320 received. Cost: $0.0042 message, $%.4f session.\n",
+                  0.0042 * turn);
+    write_all("\u25BA THINKING\n\nThe user asked: " + line +
+              "\n\n\u25BA ANSWER\n\nI will list the files first.\n\n```bash\nls -la\n```\n\n"
+              "Applied edit to main.py\n" +
+              cost + "\n> ");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string name = argv[0];
+  if (name.substr(name.rfind('/') + 1) == "aider") return fake_aider();
   options o = parse(argc, argv);
   auto has = [&](const char* mode) { return o.misbehave.count(mode) > 0; };
   auto lines = load(o.transcript);

@@ -42,6 +42,8 @@ class line_splitter {
 
   // Bytes held for an incomplete line.
   std::size_t buffered() const { return buffer_.size(); }
+  // The incomplete line itself (empty while an oversize line is being skipped).
+  std::string_view pending() const { return buffer_; }
 
  private:
   void append_partial(std::string_view data) {

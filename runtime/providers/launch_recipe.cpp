@@ -129,6 +129,31 @@ std::variant<launch_plan, std::string> gemini_plan(const query_command& q, launc
   return plan;
 }
 
+// aider --model M --yes-always --no-pretty --no-fancy-input --no-stream --no-git
+//   --no-auto-commits --suggest-shell-commands --no-check-model-accepts-settings, one interactive
+// process per session: prompts on stdin, "/exit" to quit (seed-runtime.md section 3).
+std::variant<launch_plan, std::string> aider_plan(const query_command& q, launch_plan plan) {
+  plan.spec.args = {"--model",
+                    q.model.empty() ? "openrouter/anthropic/claude-sonnet-4" : q.model,
+                    "--yes-always",
+                    "--no-pretty",
+                    "--no-fancy-input",
+                    "--no-stream",
+                    "--no-git",
+                    "--no-auto-commits",
+                    "--suggest-shell-commands",
+                    "--no-check-model-accepts-settings"};
+  std::string prompt = q.prompt;
+  if (!q.system_prompt.empty()) prompt += "\n\n" + q.system_prompt;  // aider appends it
+  plan.spec.stdin_pipe = true;
+  plan.spec.initial_input = stdin_prompt("aider", prompt);
+  plan.takes_stdin_prompts = true;
+  plan.stop_input = "/exit\n";
+  if (plan.spec.executable.empty()) plan.spec.executable = "aider";
+  plan.spec.install_hint = "python3 -m pip install aider-install && aider-install";
+  return plan;
+}
+
 // agentrt-fake-agent [--transcript T] [--delay-ms N] [--repeat K] [--misbehave M]... --prompt P
 std::variant<launch_plan, std::string> fake_plan(const query_command& q, const json& config,
                                                  launch_plan plan) {
@@ -169,12 +194,15 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, const j
 
 }  // namespace
 
-std::string stdin_prompt(const std::string&, const std::string& prompt) {
+std::string stdin_prompt(const std::string& provider, const std::string& prompt) {
+  if (provider == "aider")  // one line, or aider's { ... } block for several
+    return prompt.find('\n') == std::string::npos ? prompt + "\n" : "{\n" + prompt + "\n}\n";
   // claude's stream-json user message; the fake agent speaks the same.
   return json{{"type", "user"}, {"message", {{"role", "user"}, {"content", prompt}}}}.dump() + "\n";
 }
 
-std::string stdin_interrupt(const std::string&) {
+std::string stdin_interrupt(const std::string& provider) {
+  if (provider == "aider") return {};
   static std::atomic<unsigned long> next_request{0};
   return json{{"type", "control_request"},
               {"request_id", "agentrt-" + std::to_string(++next_request)},
@@ -184,7 +212,7 @@ std::string stdin_interrupt(const std::string&) {
 }
 
 const std::vector<std::string>& launchable_providers() {
-  static const std::vector<std::string> all = {"claude", "codex", "gemini", "fake"};
+  static const std::vector<std::string> all = {"claude", "codex", "gemini", "aider", "fake"};
   return all;
 }
 
@@ -215,6 +243,7 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
   if (q.provider == "claude") return claude_plan(q, cfg, config, std::move(plan));
   if (q.provider == "codex") return codex_plan(q, config, std::move(plan));
   if (q.provider == "gemini") return gemini_plan(q, std::move(plan));
+  if (q.provider == "aider") return aider_plan(q, std::move(plan));
   if (q.provider == "fake") return fake_plan(q, config, std::move(plan));
   return "unknown provider \"" + q.provider + "\"";
 }

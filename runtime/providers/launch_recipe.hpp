@@ -29,6 +29,8 @@ struct launch_plan {
   // The agent reads follow-up prompts and interrupts from its stdin (stdin_prompt,
   // stdin_interrupt) and lives on between turns.
   bool takes_stdin_prompts = false;
+  // Written to stdin (then closed) to ask the agent to quit before any signal ("/exit" for aider).
+  std::string stop_input;
 };
 
 // The plan for `q`, or an error text when the query cannot be launched as given.
@@ -36,7 +38,8 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
                                                    const launch_config& cfg);
 
 // What a running interactive agent reads from stdin as its next prompt, and as an interrupt of
-// its current turn (claude's stream-json input: a user message, a control_request).
+// its current turn (claude's stream-json input: a user message, a control_request; aider: the
+// text, and no interrupt: empty means "send SIGINT").
 std::string stdin_prompt(const std::string& provider, const std::string& prompt);
 std::string stdin_interrupt(const std::string& provider);
 

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "messages/errors.hpp"
@@ -472,6 +475,61 @@ TEST(FollowUps, PromptToABusyOneShotSessionIsRefusedClearly) {
   self->request(rt.supervisor(), 5s, prompt_command{"nobody", "more"})
     .receive([](command_ack&) {}, [&](caf::error& e) { err = e; });
   EXPECT_EQ(error_text(err), "Session not found");
+}
+
+}  // namespace
+
+namespace {
+
+using namespace agentrt;
+using namespace agentrt::test;
+using namespace std::chrono_literals;
+
+TEST(Aider, ConsoleSessionTakesPromptsOnStdinAndQuitsOnExit) {
+  // The fake agent plays aider's console when it runs under that name.
+  auto dir = std::filesystem::temp_directory_path() / ("agentrt-aider-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_symlink(AGENTRT_FAKE_AGENT_PATH, dir / "aider");
+  auto opts = test_options();
+  opts.launch.binaries["aider"] = (dir / "aider").string();
+  {
+    runtime rt{opts};
+    event_collector events{rt};
+    auto q = fake_query("aid");
+    q.provider = "aider";
+    q.prompt = "hello";
+    ASSERT_TRUE(rt.query(q));
+    auto idles = [](std::size_t n) {
+      return [n](auto& s) {
+        std::size_t count = 0;
+        for (const auto& st : s["aid"].statuses) count += st.status == session_status::idle;
+        return count >= n;
+      };
+    };
+    ASSERT_TRUE(events.wait_until(idles(1), 10s));
+    caf::scoped_actor self{rt.system()};
+    bool acked = false;
+    self->request(rt.supervisor(), 5s, prompt_command{"aid", "and more"})
+      .receive([&](command_ack&) { acked = true; }, [](caf::error&) {});
+    ASSERT_TRUE(acked);
+    ASSERT_TRUE(events.wait_until(idles(2), 10s));
+    auto asked = std::chrono::steady_clock::now();
+    ASSERT_TRUE(rt.stop("aid"));
+    ASSERT_TRUE(events.wait_terminal({"aid"}, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, opts.policy.quit_grace)
+      << "/exit is enough: no signal was needed";
+    const auto& s = events.sessions["aid"];
+    expect_complete_and_ordered(s);
+    EXPECT_EQ(s.last_status(), session_status::stopped);
+    EXPECT_EQ(s.statuses.back().exit_code, 0);
+    ASSERT_FALSE(s.costs.empty());
+    EXPECT_DOUBLE_EQ(s.costs.back().total_cost_usd, 0.0084);
+    bool asked_twice = false;
+    for (const auto& m : s.messages)
+      asked_twice |= m.type == "thinking" && m.content.find("and more") != std::string::npos;
+    EXPECT_TRUE(asked_twice);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
