@@ -17,21 +17,21 @@ namespace agentrt {
 // session (which signals the child) and the process reader (which returns pipe credit).
 class child_slot {
  public:
-  std::shared_ptr<process::child_handle> get() const {
+  std::shared_ptr<process::running_agent> get() const {
     std::lock_guard<std::mutex> guard{mutex_};
     return child_;
   }
-  void set(std::shared_ptr<process::child_handle> child) {
+  void set(std::shared_ptr<process::running_agent> child) {
     std::lock_guard<std::mutex> guard{mutex_};
     child_ = std::move(child);
   }
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<process::child_handle> child_;
+  std::shared_ptr<process::running_agent> child_;
 };
 
-class child_bridge final : public process::child_observer {
+class child_bridge final : public process::agent_observer {
  public:
   child_bridge(caf::actor session, caf::actor reader, std::uint64_t generation,
                std::shared_ptr<child_slot> slot)
@@ -40,7 +40,7 @@ class child_bridge final : public process::child_observer {
         generation_(generation),
         slot_(std::move(slot)) {}
 
-  void on_started(std::shared_ptr<process::child_handle> child) override {
+  void on_started(std::shared_ptr<process::running_agent> child) override {
     auto pid = child->pid();
     slot_->set(std::move(child));
     caf::anon_send(session_, child_started{generation_, pid});

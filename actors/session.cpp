@@ -59,7 +59,7 @@ void apply(session_actor* self, std::optional<session_status> changed) {
 }
 
 // The process of the current run, once it started.
-std::shared_ptr<process::child_handle> current_child(session_actor* self) {
+std::shared_ptr<process::running_agent> current_child(session_actor* self) {
   return self->state.child->get();
 }
 

@@ -75,7 +75,7 @@ void io_loop::stop() {
 }
 
 void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
-                  std::shared_ptr<child_observer> observer) {
+                  std::shared_ptr<agent_observer> observer) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     ++live_;

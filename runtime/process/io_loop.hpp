@@ -26,7 +26,7 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   // Takes over a launched child's fds: calls observer->on_started, then the observer gets the
   // child's output and exit.
   void add(std::shared_ptr<child_handle> handle, launched_child fds,
-           std::shared_ptr<child_observer> observer);
+           std::shared_ptr<agent_observer> observer);
   void resume(child_handle* handle);
   void close_output(child_handle* handle);
   void write_input(child_handle* handle, std::string bytes);
@@ -44,7 +44,7 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   };
   struct watched {
     std::shared_ptr<child_handle> handle;
-    std::shared_ptr<child_observer> observer;
+    std::shared_ptr<agent_observer> observer;
     int fds[slots] = {-1, -1, -1, -1};
     tag tags[slots];
     bool paused = false;
@@ -56,7 +56,7 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
     std::shared_ptr<child_handle> handle;  // add
     child_handle* target = nullptr;        // the others
     launched_child fds;
-    std::shared_ptr<child_observer> observer;
+    std::shared_ptr<agent_observer> observer;
     std::string bytes;  // write_input
   };
 

@@ -35,7 +35,7 @@ class process_host::impl {
     guard_.reset();
   }
 
-  void spawn(spawn_spec spec, std::shared_ptr<child_observer> observer) {
+  void spawn(spawn_spec spec, std::shared_ptr<agent_observer> observer) {
     {
       std::lock_guard<std::mutex> guard{mutex_};
       if (!stopping_) {
@@ -52,7 +52,7 @@ class process_host::impl {
  private:
   struct request {
     spawn_spec spec;
-    std::shared_ptr<child_observer> observer;
+    std::shared_ptr<agent_observer> observer;
   };
 
   void run_spawner() {
@@ -103,7 +103,7 @@ void process_host::shutdown() {
   impl_->shutdown();
 }
 
-void process_host::spawn(spawn_spec spec, std::shared_ptr<child_observer> observer) {
+void process_host::spawn(spawn_spec spec, std::shared_ptr<agent_observer> observer) {
   impl_->spawn(std::move(spec), std::move(observer));
 }
 

@@ -8,7 +8,7 @@
 // group when the runtime dies, even by SIGKILL. When a child's main process exits, what remains of
 // its group is killed, and the child is reaped through its pidfd.
 //
-// Knows nothing of actors: events are delivered to a child_observer. Thread-safe.
+// Knows nothing of actors: events are delivered to an agent_observer. Thread-safe.
 
 #include <sys/types.h>
 
@@ -19,35 +19,26 @@
 #include <mutex>
 #include <string>
 
+#include "runtime/process/running_agent.hpp"
 #include "runtime/process/spawn_spec.hpp"
 
 namespace agentrt::process {
 
-enum class pipe_stream : std::uint8_t { out = 0, err = 1 };
-
 class io_loop;
 
-// A running child, shared by the I/O thread and its owner. Thread-safe.
-class child_handle {
+// A running child process, shared by the I/O thread and its owner. Thread-safe.
+class child_handle final : public running_agent {
  public:
-  pid_t pid() const { return pid_; }
+  pid_t pid() const override { return pid_; }
 
   // Sends `sig` to the child's process group. Returns false once the child was reaped (the group
   // is gone, and its id may be reused: it is never signalled then).
-  bool signal_group(int sig);
-
-  // Returns flow-control credit: `bytes` delivered by on_output were consumed. The I/O thread
-  // stops reading this child while more than the window is unconsumed.
-  void release(std::size_t bytes);
-
-  // Stops reading and closes both pipes now; on_output_closed follows for each open pipe.
-  void close_output();
-
-  // With a stdin pipe (spawn_spec::stdin_pipe): queues bytes for the child's stdin, written by the
-  // I/O thread as the pipe takes them; then closes it once everything queued was written. Both
-  // are no-ops without a pipe, after close_input, or once the child closed its end.
-  void write_input(std::string bytes);
-  void close_input();
+  bool signal_group(int sig) override;
+  void release(std::size_t bytes) override;
+  void close_output() override;
+  // With a stdin pipe (spawn_spec::stdin_pipe), written by the I/O thread as the pipe takes it.
+  void write_input(std::string bytes) override;
+  void close_input() override;
 
  private:
   friend class io_loop;
@@ -60,20 +51,6 @@ class child_handle {
   bool reaped_ = false;
   std::atomic<std::size_t> unconsumed_{0};
   std::atomic<bool> paused_{false};
-};
-
-// Receives the events of one child. Called on the host's threads, one at a time per child, in
-// this order: on_started or on_spawn_failed (spawner thread), then on_output / on_output_closed /
-// on_exited (I/O thread). Implementations must not block.
-class child_observer {
- public:
-  virtual ~child_observer() = default;
-  virtual void on_started(std::shared_ptr<child_handle> child) = 0;
-  virtual void on_spawn_failed(std::string error) = 0;
-  virtual void on_output(pipe_stream stream, std::string bytes) = 0;
-  virtual void on_output_closed(pipe_stream stream) = 0;
-  // signal is 0 for a normal exit; exit_code is -1 when the child died by a signal.
-  virtual void on_exited(int exit_code, int signal) = 0;
 };
 
 struct process_host_options {
@@ -92,7 +69,7 @@ class process_host {
   process_host& operator=(const process_host&) = delete;
 
   // Queues a spawn; returns at once. The observer learns the outcome.
-  void spawn(spawn_spec spec, std::shared_ptr<child_observer> observer);
+  void spawn(spawn_spec spec, std::shared_ptr<agent_observer> observer);
 
   // Kills every live child's process group, reaps them (observers get on_exited), stops the
   // threads and the guardian, and drops every observer. Spawns queued or requested afterwards

@@ -18,11 +18,11 @@ using namespace agentrt::process;
 using namespace std::chrono_literals;
 
 // Collects a child's events; releases credit at once unless told to hold it.
-class recording_observer : public child_observer {
+class recording_observer : public agent_observer {
  public:
   explicit recording_observer(bool hold_credit = false) : hold_(hold_credit) {}
 
-  void on_started(std::shared_ptr<child_handle> child) override {
+  void on_started(std::shared_ptr<running_agent> child) override {
     std::lock_guard<std::mutex> g{m_};
     child_ = std::move(child);
     cv_.notify_all();
@@ -75,7 +75,7 @@ class recording_observer : public child_observer {
     return out_.size();
   }
 
-  std::shared_ptr<child_handle> child_;
+  std::shared_ptr<running_agent> child_;
   std::string out_, err_, error_;
   bool failed_ = false, exited_ = false, hold_;
   int closed_ = 0, code_ = -2, sig_ = -2;
