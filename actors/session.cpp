@@ -30,6 +30,7 @@ struct session_actor_state {
   bool takes_stdin_prompts = false;  // the current run reads follow-ups from its stdin
   std::string stop_input;            // what asks the current run to quit, before signals
   std::shared_ptr<child_slot> child;
+  std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
 
   static inline const char* name = "session";
 };
@@ -90,7 +91,13 @@ void start_run(session_actor* self) {
                                      st.info.generation);
   auto bridge = std::make_shared<child_bridge>(caf::actor_cast<caf::actor>(self), reader,
                                                st.info.generation, st.child);
-  st.env.host->spawn(std::move(launch.spec), std::move(bridge));
+  if (launch.chat) {
+    if (!st.conversation) st.conversation = std::make_shared<http::conversation>();
+    launch.chat->history = st.conversation;
+    st.env.ollama->start(std::move(*launch.chat), std::move(bridge));
+  } else {
+    st.env.host->spawn(std::move(launch.spec), std::move(bridge));
+  }
 }
 
 void signal_run(session_actor* self, int sig) {

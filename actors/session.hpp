@@ -28,6 +28,7 @@ namespace agentrt {
 
 struct session_env {
   process::process_host* host;
+  http::ollama_host* ollama;
   const providers::launch_config* launch;
   session_policy policy;
 };

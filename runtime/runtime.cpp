@@ -18,6 +18,7 @@ constexpr auto command_timeout = std::chrono::seconds{30};
 runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   // The process host (and its guardian, forked) comes first, before the scheduler's threads.
   host_ = std::make_unique<process::process_host>(opts_.host);
+  ollama_ = std::make_unique<http::ollama_host>(opts_.ollama);
   config_ = std::make_unique<caf::actor_system_config>();
   config_->add_message_types<caf::id_block::agentrt>();
   std::size_t threads = opts_.scheduler_threads;
@@ -25,13 +26,15 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));
   system_ = std::make_unique<caf::actor_system>(*config_);
-  supervisor_ = spawn_supervisor(*system_, session_env{host_.get(), &opts_.launch, opts_.policy});
+  supervisor_ = spawn_supervisor(
+    *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy});
 }
 
 runtime::~runtime() {
   stop_all(opts_.policy.stop_grace + std::chrono::seconds{1});
-  // Children first (observers dropped), then the actors, then the threads of the actor system.
+  // Agents first (observers dropped), then the actors, then the threads of the actor system.
   host_->shutdown();
+  ollama_.reset();
   caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
   supervisor_ = nullptr;
   system_->await_all_actors_done();

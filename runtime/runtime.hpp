@@ -16,6 +16,7 @@
 
 #include "actors/session_policy.hpp"
 #include "messages/commands.hpp"
+#include "runtime/http/ollama_host.hpp"
 #include "runtime/process/process_host.hpp"
 #include "runtime/providers/launch_recipe.hpp"
 
@@ -25,6 +26,7 @@ struct runtime_options {
   session_policy policy;
   providers::launch_config launch;
   process::process_host_options host;
+  http::ollama_options ollama;
   std::size_t scheduler_threads = 0;  // 0: one per core
 };
 
@@ -55,6 +57,7 @@ class runtime {
 
   runtime_options opts_;
   std::unique_ptr<process::process_host> host_;  // outlives the actor system
+  std::unique_ptr<http::ollama_host> ollama_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor supervisor_;

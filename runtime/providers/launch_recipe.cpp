@@ -154,6 +154,27 @@ std::variant<launch_plan, std::string> aider_plan(const query_command& q, launch
   return plan;
 }
 
+// Ollama is HTTP: the runtime itself chats with the host of providerConfig.host, else the host
+// environment's OLLAMA_HOST, else http://127.0.0.1:11434 (seed-runtime.md section 3).
+std::variant<launch_plan, std::string> ollama_plan(const query_command& q, const json& config,
+                                                   const std::vector<std::string>& host_env,
+                                                   launch_plan plan) {
+  std::string host;
+  if (auto it = config.find("host"); it != config.end()) {
+    if (!it->is_string()) return std::string{"providerConfig.host must be a string"};
+    host = it->get<std::string>();
+  }
+  http::chat_request chat;
+  chat.host = http::ollama_host_for(host, env_value(host_env, "OLLAMA_HOST"));
+  chat.model = q.model.empty() ? "qwen3:8b" : q.model;
+  chat.session_id = q.session_id;
+  chat.cwd = q.cwd;
+  chat.system_prompt = q.system_prompt;
+  chat.prompt = q.prompt;
+  plan.chat = std::move(chat);
+  return plan;
+}
+
 // agentrt-fake-agent [--transcript T] [--delay-ms N] [--repeat K] [--misbehave M]... --prompt P
 std::variant<launch_plan, std::string> fake_plan(const query_command& q, const json& config,
                                                  launch_plan plan) {
@@ -212,7 +233,8 @@ std::string stdin_interrupt(const std::string& provider) {
 }
 
 const std::vector<std::string>& launchable_providers() {
-  static const std::vector<std::string> all = {"claude", "codex", "gemini", "aider", "fake"};
+  static const std::vector<std::string> all = {"claude", "codex",  "gemini",
+                                               "aider",  "ollama", "fake"};
   return all;
 }
 
@@ -233,8 +255,8 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
       return std::string{"providerConfig is not a JSON object"};
   }
   launch_plan plan;
-  auto env = process::build_child_env(
-    cfg.host_env.empty() ? process::current_environment() : cfg.host_env, q.provider, q.extra_env);
+  const auto host_env = cfg.host_env.empty() ? process::current_environment() : cfg.host_env;
+  auto env = process::build_child_env(host_env, q.provider, q.extra_env);
   plan.spec.env = std::move(env.env);
   plan.warnings = std::move(env.warnings);
   plan.spec.cwd = q.cwd;
@@ -244,6 +266,7 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
   if (q.provider == "codex") return codex_plan(q, config, std::move(plan));
   if (q.provider == "gemini") return gemini_plan(q, std::move(plan));
   if (q.provider == "aider") return aider_plan(q, std::move(plan));
+  if (q.provider == "ollama") return ollama_plan(q, config, host_env, std::move(plan));
   if (q.provider == "fake") return fake_plan(q, config, std::move(plan));
   return "unknown provider \"" + q.provider + "\"";
 }

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "messages/commands.hpp"
+#include "runtime/http/ollama_host.hpp"
 #include "runtime/process/spawn_spec.hpp"
 
 namespace agentrt::providers {
@@ -24,8 +26,9 @@ struct launch_config {
 };
 
 struct launch_plan {
-  process::spawn_spec spec;
-  std::vector<std::string> warnings;  // e.g. rejected extraEnv keys
+  process::spawn_spec spec;  // the child process to start, unless the agent is reached over HTTP
+  std::optional<http::chat_request> chat;  // ollama: no process, a chat with its HTTP API
+  std::vector<std::string> warnings;       // e.g. rejected extraEnv keys
   // The agent reads follow-up prompts and interrupts from its stdin (stdin_prompt,
   // stdin_interrupt) and lives on between turns.
   bool takes_stdin_prompts = false;
