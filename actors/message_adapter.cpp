@@ -17,7 +17,8 @@ struct message_adapter_state {
   std::unique_ptr<adapters::provider_adapter> adapter;
   std::vector<caf::actor> subscribers;
   std::uint64_t seq = 0;
-  adapters::adapter_output out;  // reused across lines
+  std::string provider_session_id;  // the latest one told to the session
+  adapters::adapter_output out;     // reused across lines
 
   static inline const char* name = "message_adapter";
 };
@@ -39,6 +40,10 @@ void publish_output(adapter_actor* self) {
   if (st.out.cost) {
     publish(self, *st.out.cost);
     self->send(st.session, *st.out.cost);
+  }
+  if (const auto& id = st.out.provider_session_id; !id.empty() && id != st.provider_session_id) {
+    st.provider_session_id = id;
+    self->send(st.session, provider_session_seen{id});
   }
   if (st.out.turn) self->send(st.session, *st.out.turn);
 }

@@ -216,10 +216,10 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const output_drained& drained) {
       if (current(self, drained.generation)) apply(self, self->state.run.on_drained());
     },
-    [self](const turn_event& turn) {
-      if (!turn.provider_session_id.empty())
-        self->state.info.provider_session_id = turn.provider_session_id;
-      apply(self, self->state.run.on_turn(turn));
+    [self](const turn_event& turn) { apply(self, self->state.run.on_turn(turn)); },
+    [self](provider_session_seen& seen) {
+      self->state.info.provider_session_id = std::move(seen.id);
+      report(self);
     },
     [self](const cost_update& cost) {
       auto& info = self->state.info;

@@ -138,6 +138,16 @@ typename Inspector::result_type inspect(Inspector& f, turn_event& x) {
   return f(caf::meta::type_name("turn_event"), x.kind, x.error, x.provider_session_id);
 }
 
+// The agent's own session id changed (message adapter -> session): the one to resume with.
+struct provider_session_seen {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_session_seen& x) {
+  return f(caf::meta::type_name("provider_session_seen"), x.id);
+}
+
 // Timers. Each carries the generation (run) it was set for, so a timer that outlived its run is
 // recognised and ignored.
 struct cleanup_tick {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "messages/errors.hpp"
@@ -530,6 +531,34 @@ TEST(Aider, ConsoleSessionTakesPromptsOnStdinAndQuitsOnExit) {
     EXPECT_TRUE(asked_twice);
   }
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace agentrt;
+using namespace agentrt::test;
+using namespace std::chrono_literals;
+
+TEST(ProviderSessionId, TheLatestOneSeenOnAnyLineIsTheOneToResumeWith) {
+  auto path =
+    std::filesystem::temp_directory_path() / ("agentrt-ids-" + std::to_string(getpid()) + ".jsonl");
+  {
+    std::ofstream out{path};
+    // The new id comes after the turn's last event: only a per-line update can see it.
+    out << R"({"type":"system","subtype":"init","session_id":"first","uuid":"u1"})" << '\n'
+        << R"({"type":"result","subtype":"success","session_id":"first","uuid":"u2"})" << '\n'
+        << R"({"type":"system","subtype":"status","session_id":"second","uuid":"u3"})" << '\n';
+  }
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("ids", json{{"transcript", path.string()}}.dump())));
+  ASSERT_TRUE(events.wait_terminal({"ids"}, 10s));
+  auto list = rt.list();
+  ASSERT_EQ(list->sessions.size(), 1u);
+  EXPECT_EQ(list->sessions[0].provider_session_id, "second");
+  std::filesystem::remove(path);
 }
 
 }  // namespace
