@@ -4,11 +4,11 @@
 //
 // The prompt ("> ", "aider> ", "my-repo> ": `^[a-zA-Z0-9._-]*> $`, written without a newline)
 // ends a turn; the next output starts one. Startup lines give the init (model); blank and other
-// startup lines are suppressed. "► THINKING" / "► ANSWER" (after any of ► ▶ ⯈ ❯ >) switch
-// between thinking and text; commands in bash/sh/shell/untagged fences, and lines starting "$ " or
-// "Running ", become tool calls "Bash"; "Tokens: ... Cost: $a message, $b session." is the cost
-// (the session figure is cumulative: taken, never added up); "Applied edit to", "Fix any errors"
-// and "Running: " lines are dropped.
+// startup lines are suppressed. "► THINKING" / "► ANSWER" (after any of ► ▶ ⯈ ❯ >)
+// switch between thinking and text; commands in bash/sh/shell/untagged fences, and lines starting
+// "$ " or "Running ", become tool calls "Bash"; "Tokens: ... Cost: $a message, $b session." is the
+// cost (the session figure is cumulative: taken, never added up); "Applied edit to", "Fix any
+// errors" and "Running: " lines are dropped.
 
 #include <string>
 #include <string_view>
