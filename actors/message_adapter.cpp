@@ -16,6 +16,7 @@ struct message_adapter_state {
   caf::actor session;
   std::unique_ptr<adapters::provider_adapter> adapter;
   std::vector<caf::actor> subscribers;
+  std::vector<caf::actor> raw_subscribers;  // also get raw_line
   std::uint64_t seq = 0;
   std::string provider_session_id;  // the latest one told to the session
   adapters::adapter_output out;     // reused across lines
@@ -49,22 +50,42 @@ void publish_output(adapter_actor* self) {
 }
 
 void normalize_line(adapter_actor* self, std::string_view line) {
-  self->state.out.clear();
-  self->state.adapter->on_line(line, self->state.out);
+  auto& st = self->state;
+  st.out.clear();
+  st.adapter->on_line(line, st.out);
+  if (!st.raw_subscribers.empty()) {
+    raw_line raw{st.session_id, std::string{line}, st.out.json_line};
+    for (const auto& sub : st.raw_subscribers) self->send(sub, raw);
+  }
   publish_output(self);
 }
 
+void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
+  auto& st = self->state;
+  auto add = [&](std::vector<caf::actor>& list) {
+    if (std::find(list.begin(), list.end(), cmd.subscriber) != list.end()) return false;
+    list.push_back(cmd.subscriber);
+    return true;
+  };
+  if (add(st.subscribers)) self->monitor(cmd.subscriber);
+  if (cmd.raw) add(st.raw_subscribers);
+}
+
+void remove_subscriber(adapter_actor* self, const caf::actor_addr& who) {
+  for (auto* list : {&self->state.subscribers, &self->state.raw_subscribers})
+    list->erase(std::remove_if(list->begin(), list->end(),
+                               [&](const caf::actor& a) { return a.address() == who; }),
+                list->end());
+}
+
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
-                              std::vector<caf::actor> subscribers) {
+                              std::vector<subscribe_command> subscribers) {
   auto& st = self->state;
   st.session_id = std::move(session_id);
   st.session = std::move(session);
-  for (const auto& sub : subscribers) self->monitor(sub);
-  st.subscribers = std::move(subscribers);
-  self->set_down_handler([self](const caf::down_msg& down) {
-    auto& subs = self->state.subscribers;
-    subs.erase(std::remove(subs.begin(), subs.end(), down.source), subs.end());
-  });
+  for (const auto& sub : subscribers) add_subscriber(self, sub);
+  self->set_down_handler(
+    [self](const caf::down_msg& down) { remove_subscriber(self, down.source); });
   return {
     [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
     [self](output_lines& batch) {
@@ -87,23 +108,15 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
     [self](status_change& change) { publish(self, std::move(change)); },
-    [self](subscribe_command& cmd) {
-      auto& subs = self->state.subscribers;
-      if (std::find(subs.begin(), subs.end(), cmd.subscriber) != subs.end()) return;
-      self->monitor(cmd.subscriber);
-      subs.push_back(std::move(cmd.subscriber));
-    },
-    [self](const unsubscribe_command& cmd) {
-      auto& subs = self->state.subscribers;
-      subs.erase(std::remove(subs.begin(), subs.end(), cmd.subscriber), subs.end());
-    },
+    [self](const subscribe_command& cmd) { add_subscriber(self, cmd); },
+    [self](const unsubscribe_command& cmd) { remove_subscriber(self, cmd.subscriber.address()); },
   };
 }
 
 }  // namespace
 
 caf::actor spawn_message_adapter(caf::local_actor* session, std::string session_id,
-                                 std::vector<caf::actor> subscribers) {
+                                 std::vector<subscribe_command> subscribers) {
   return session->spawn<caf::linked>(message_adapter, std::move(session_id),
                                      caf::actor_cast<caf::actor>(session), std::move(subscribers));
 }

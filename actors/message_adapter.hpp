@@ -11,6 +11,8 @@
 
 #include <caf/fwd.hpp>
 
+#include "messages/subscription.hpp"
+
 #include <string>
 #include <vector>
 
@@ -18,6 +20,6 @@ namespace agentrt {
 
 // Spawned linked to `session`; the provider adapter is chosen by each run_started.
 caf::actor spawn_message_adapter(caf::local_actor* session, std::string session_id,
-                                 std::vector<caf::actor> subscribers);
+                                 std::vector<subscribe_command> subscribers);
 
 }  // namespace agentrt

@@ -169,7 +169,7 @@ caf::result<command_ack> interrupt(session_actor* self) {
 }
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
-                      std::vector<caf::actor> subscribers, session_env env) {
+                      std::vector<subscribe_command> subscribers, session_env env) {
   auto& st = self->state;
   st.env = env;
   st.supervisor = std::move(supervisor);
@@ -243,7 +243,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
 }  // namespace
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
-                         std::vector<caf::actor> subscribers, session_env env) {
+                         std::vector<subscribe_command> subscribers, session_env env) {
   return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
                            std::move(subscribers), env);
 }

@@ -21,6 +21,7 @@
 
 #include "actors/session_policy.hpp"
 #include "messages/commands.hpp"
+#include "messages/subscription.hpp"
 #include "runtime/process/process_host.hpp"
 #include "runtime/providers/launch_recipe.hpp"
 
@@ -34,6 +35,6 @@ struct session_env {
 };
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
-                         std::vector<caf::actor> subscribers, session_env env);
+                         std::vector<subscribe_command> subscribers, session_env env);
 
 }  // namespace agentrt

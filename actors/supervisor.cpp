@@ -24,7 +24,7 @@ struct session_entry {
 struct supervisor_state {
   session_env env;
   std::unordered_map<std::string, session_entry> sessions;
-  std::vector<caf::actor> all_subscribers;
+  std::vector<subscribe_command> all_subscribers;  // with an empty session id
 
   static inline const char* name = "supervisor";
 };
@@ -109,8 +109,11 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
     return command_ack{entry->info.session_id};
   }
   auto& subs = st.all_subscribers;
-  subs.erase(std::remove(subs.begin(), subs.end(), cmd.subscriber), subs.end());
-  if (add) subs.push_back(cmd.subscriber);
+  subs.erase(std::remove_if(subs.begin(), subs.end(),
+                            [&](const auto& s) { return s.subscriber == cmd.subscriber; }),
+             subs.end());
+  if constexpr (std::is_same_v<Command, subscribe_command>)
+    if (add) subs.push_back(cmd);
   for (auto& [id, entry] : st.sessions) self->send(entry.actor, cmd);
   return command_ack{};
 }

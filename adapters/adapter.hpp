@@ -23,8 +23,10 @@ struct adapter_output {
   std::optional<turn_event> turn;   // the stream says a turn started or ended
   std::optional<cost_update> cost;  // cumulative totals, when they changed
   std::string provider_session_id;  // when the line carried one
+  bool json_line = false;           // the line was a JSON object
 
   void clear() {
+    json_line = false;
     messages.clear();
     turn.reset();
     cost.reset();

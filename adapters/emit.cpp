@@ -55,7 +55,10 @@ json string_array(const json& v) {
 
 std::optional<json> parse_event(std::string_view line, adapter_output& out) {
   json ev = json::parse(line.begin(), line.end(), nullptr, false);
-  if (!ev.is_discarded() && ev.is_object()) return ev;
+  if (!ev.is_discarded() && ev.is_object()) {
+    out.json_line = true;
+    return ev;
+  }
   emitter e{out, random_uuid(), {}};
   constexpr std::size_t shown = 200;
   json content = error_content(ev.is_discarded() ? "invalid JSON from the agent"

@@ -77,4 +77,18 @@ typename Inspector::result_type inspect(Inspector& f, log_line& x) {
   return f(caf::meta::type_name("log_line"), x.session_id, x.text, x.seq);
 }
 
+// One line of the agent's stdout as it was written, for subscribers that asked for raw output
+// (the sidecar's agent_event). Not numbered: seq stays 0, so that the other subscribers' sequence
+// has no gaps; it is ordered with the session's other events all the same.
+struct raw_line {
+  std::string session_id;
+  std::string line;
+  bool json = false;  // the line is a JSON object
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raw_line& x) {
+  return f(caf::meta::type_name("raw_line"), x.session_id, x.line, x.json);
+}
+
 }  // namespace agentrt
