@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "actors/unexpected.hpp"
 #include "adapters/adapter.hpp"
 #include "messages/type_ids.hpp"
 
@@ -80,6 +81,7 @@ void remove_subscriber(adapter_actor* self, const caf::actor_addr& who) {
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
                               std::vector<subscribe_command> subscribers) {
+  report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.session_id = std::move(session_id);
   st.session = std::move(session);

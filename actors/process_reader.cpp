@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/child_bridge.hpp"
+#include "actors/unexpected.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/process/line_splitter.hpp"
 
@@ -66,6 +67,7 @@ void split(reader_actor* self, output_stream stream, const std::string* bytes) {
 caf::behavior process_reader(reader_actor* self, caf::actor adapter,
                              std::shared_ptr<child_slot> child, std::size_t max_line_bytes,
                              std::uint64_t generation) {
+  report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.adapter = std::move(adapter);
   st.child = std::move(child);

@@ -8,6 +8,7 @@
 #include "actors/message_adapter.hpp"
 #include "actors/process_reader.hpp"
 #include "actors/session_state.hpp"
+#include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
@@ -170,6 +171,7 @@ caf::result<command_ack> interrupt(session_actor* self) {
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<subscribe_command> subscribers, session_env env) {
+  report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
   st.supervisor = std::move(supervisor);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
@@ -142,6 +143,7 @@ void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
 }
 
 caf::behavior supervisor(supervisor_actor* self, session_env env) {
+  report_unexpected_on_stderr(self);
   self->state.env = env;
   // Sessions are not linked (one crashing must not take the others down): they are ended here.
   self->set_exit_handler([self](const caf::exit_msg& msg) {

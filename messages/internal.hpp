@@ -193,4 +193,22 @@ typename Inspector::result_type inspect(Inspector& f, run_started& x) {
   return f(caf::meta::type_name("run_started"), x.generation, x.provider);
 }
 
+// Front doors: a line the sidecar read from its host, and the request to stop every session,
+// deliver their last events and answer once that is done.
+struct host_line {
+  std::string text;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_line& x) {
+  return f(caf::meta::type_name("host_line"), x.text);
+}
+
+struct drain_request {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_request&) {
+  return f(caf::meta::type_name("drain_request"));
+}
+
 }  // namespace agentrt

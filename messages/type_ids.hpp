@@ -43,4 +43,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::kill_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
 
+CAF_ADD_TYPE_ID(agentrt, (agentrt::host_line))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_request))
+
 CAF_END_TYPE_ID_BLOCK(agentrt)

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "runtime/cli/commands.hpp"
+#include "runtime/sidecar/sidecar.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
@@ -33,12 +34,19 @@ int main(int argc, char** argv) {
   parse_cmd->add_option("input", parse.input, "Transcript file, or - for standard input")
     ->capture_default_str();
 
+  agentrt::sidecar::sidecar_options sidecar;
+  auto* sidecar_cmd = app.add_subcommand(
+    "sidecar", "Speak the seed's stdio NDJSON protocol (docs/protocol.md) on stdin/stdout");
+  sidecar_cmd->add_flag("--normalized", sidecar.normalized,
+                        "Also emit agent_message, status and cost events for every session");
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);
   if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
   if (parse_cmd->parsed()) return agentrt::cli::parse_command(parse);
+  if (sidecar_cmd->parsed()) return agentrt::sidecar::run_sidecar(sidecar);
   if (version_cmd->parsed()) std::cout << "agentrt " << AGENTRT_VERSION << '\n';
   return 0;
 }

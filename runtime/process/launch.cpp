@@ -1,7 +1,6 @@
 #include "runtime/process/launch.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/posix/default_launcher.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 
@@ -57,15 +56,16 @@ struct agent_child_setup {
 // Boost's initializer protocol (on_setup, on_exec_setup, on_error, on_success) but runs only
 // async-signal-safe code between fork and exec, and reaps a child whose exec failed.
 struct fork_safe_launcher : bp::posix::default_launcher {
-  template <class Executor, class... Inits>
-  bp::basic_process<Executor> launch(Executor exec, bp::error_code& ec,
-                                     const bp::filesystem::path& exe,
-                                     const std::vector<std::string>& args, Inits&&... inits) {
+  // The child's pid, or -1 with `ec` set. No asio object is made: the caller watches the
+  // child through its own pidfd (an io_context would need fds, which may be what ran out).
+  template <class... Inits>
+  pid_t launch(bp::error_code& ec, const bp::filesystem::path& exe,
+               const std::vector<std::string>& args, Inits&&... inits) {
     auto argv = build_argv_(exe, args);
     int report[2];  // the child writes its errno here when it cannot exec
     if (pipe2(report, O_CLOEXEC) != 0) {
       ec.assign(errno, bp::system_category());
-      return bp::basic_process<Executor>{exec};
+      return -1;
     }
     ec = bp::posix::detail::on_setup(*this, exe, argv, inits...);
     if (!ec) {
@@ -95,11 +95,10 @@ struct fork_safe_launcher : bp::posix::default_launcher {
     close(report[0]);
     if (ec) {
       bp::posix::detail::on_error(*this, exe, argv, ec, inits...);
-      return bp::basic_process<Executor>{exec};
+      return -1;
     }
-    bp::basic_process<Executor> proc(exec, pid);
     bp::posix::detail::on_success(*this, exe, argv, inits...);
-    return proc;
+    return pid;
   }
 };
 
@@ -154,23 +153,15 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   for (const auto& e : spec.env) envp.push_back(e.c_str());
   envp.push_back(nullptr);
 
-  // A private io_context: the process handle registers its pidfd there, not on a busy one.
-  boost::asio::io_context ctx;
   fork_safe_launcher launcher;
   launcher.env = envp.data();
   bp::error_code ec;
-  std::vector<bp::process> one;  // basic_process has no empty state to declare before the call
   bp::process_stdio stdio{in.fds[0], out.fds[1], err.fds[1]};
   agent_child_setup setup{getpid()};
-  if (spec.cwd.empty()) {
-    one.push_back(launcher.launch(ctx.get_executor(), ec, exe, spec.args, stdio, setup));
-  } else {
-    bp::process_start_dir dir{spec.cwd};
-    one.push_back(launcher.launch(ctx.get_executor(), ec, exe, spec.args, stdio, dir, setup));
-  }
+  pid_t pid = spec.cwd.empty() ? launcher.launch(ec, exe, spec.args, stdio, setup)
+                               : launcher.launch(ec, exe, spec.args, stdio,
+                                                 bp::process_start_dir{spec.cwd}, setup);
   if (ec) return "cannot start " + exe + ": " + errno_text(ec.value());
-  pid_t pid = one.front().id();
-  one.front().detach();
 
   launched_child child;
   child.pid = pid;

@@ -76,9 +76,15 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q, const
   for (const auto& dir : q.additional_directories) args.insert(args.end(), {"--add-dir", dir});
   take_prompt(q, config, "claude", plan);
   if (plan.spec.executable.empty()) {
+    // PATH first, as the seed's sidecar did (and its load driver relies on); then the places
+    // the installer uses.
     std::vector<std::string> candidates;
+    if (auto on_path = process::find_executable("claude", env_value(plan.spec.env, "PATH"));
+        !on_path.empty())
+      candidates.push_back(on_path);
     if (std::string home = env_value(plan.spec.env, "HOME"); !home.empty())
-      candidates = {home + "/.local/bin/claude", home + "/.claude/local/claude"};
+      candidates.insert(candidates.end(),
+                        {home + "/.local/bin/claude", home + "/.claude/local/claude"});
     candidates.insert(candidates.end(), {"/usr/local/bin/claude", "/usr/bin/claude"});
     plan.spec.executable = find_binary("claude", candidates);
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_process.hpp"
 #include "support/processes.hpp"
 #include "support/shared_dir.hpp"
 
@@ -21,48 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
-// Runs the CLI with `args` and stdout on a pipe; the caller reads it and reaps the process.
-struct cli_process {
-  pid_t pid = -1;
-  FILE* out = nullptr;
-
-  explicit cli_process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return;
-    pid = fork();
-    if (pid == 0) {
-      dup2(fds[1], 1);
-      std::vector<char*> argv;
-      static std::string exe = AGENTRT_CLI_PATH;
-      argv.push_back(exe.data());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(exe.c_str(), argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out = fdopen(fds[0], "r");
-  }
-  ~cli_process() {
-    if (out != nullptr) std::fclose(out);
-    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-  bool read_line(std::string& line) {
-    char buf[65536];
-    if (std::fgets(buf, sizeof buf, out) == nullptr) return false;
-    line = buf;
-    return true;
-  }
-  int wait_exit() {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-};
+using agentrt::test::cli_process;
 
 TEST(Cli, RunPrintsNormalizedNdjsonAndExitsZeroWhenDone) {
   cli_process cli{{"run", "--json", "--provider-config", R"({"transcript":"tool"})", "list"}};

@@ -1,0 +1,245 @@
+#include "runtime/sidecar/protocol.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstring>
+
+namespace agentrt::sidecar {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Reads optional fields of a request; the first wrongly typed one becomes the error.
+class fields {
+ public:
+  fields(const json& obj, std::string type) : obj_(obj), type_(std::move(type)) {}
+
+  // A required string.
+  std::string required(const char* key) {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) {
+      fail(std::string{key} + " is required");
+      return {};
+    }
+    if (!it->is_string()) fail(std::string{key} + " must be a string");
+    return it->is_string() ? it->get<std::string>() : std::string{};
+  }
+  // null or missing: the default.
+  std::string text(const char* key) {
+    const json* v = get(key, &json::is_string, "a string");
+    return v ? v->get<std::string>() : std::string{};
+  }
+  double number(const char* key) {
+    const json* v = get(key, &json::is_number, "a number");
+    return v ? v->get<double>() : 0;
+  }
+  bool flag(const char* key) {
+    const json* v = get(key, &json::is_boolean, "true or false");
+    return v && v->get<bool>();
+  }
+  const json* object(const char* key) { return get(key, &json::is_object, "an object"); }
+  const json* array(const char* key) { return get(key, &json::is_array, "an array"); }
+
+  const std::string& error() const { return error_; }
+  void fail(const std::string& what) {
+    if (error_.empty()) error_ = type_ + ": " + what;
+  }
+
+ private:
+  const json* get(const char* key, bool (json::*is)() const noexcept, const char* kind) {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) return nullptr;
+    if (!((*it).*is)()) {
+      fail(std::string{key} + " must be " + kind);
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const json& obj_;
+  std::string type_;
+  std::string error_;
+};
+
+request parse_query(const json& obj) {
+  fields f{obj, "query"};
+  query_request r;
+  auto& q = r.query;
+  q.session_id = f.required("sessionId");
+  q.prompt = f.required("prompt");
+  q.provider = f.text("provider");
+  if (q.provider.empty()) q.provider = "claude";  // the seed's sidecar runs claude
+  q.cwd = f.text("cwd");
+  q.model = f.text("model");
+  double max_turns = f.number("maxTurns");
+  if (max_turns < 0 || max_turns > 1e6) f.fail("maxTurns is out of range");
+  q.max_turns = static_cast<std::int32_t>(max_turns);
+  q.max_budget_usd = f.number("maxBudgetUsd");
+  q.resume_id = f.text("resumeSessionId");
+  q.permission_mode = f.text("permissionMode");
+  q.system_prompt = f.text("systemPrompt");
+  if (const json* dirs = f.array("additionalDirectories"))
+    for (const auto& d : *dirs) {
+      if (!d.is_string()) f.fail("additionalDirectories must hold strings");
+      if (d.is_string()) q.additional_directories.push_back(d.get<std::string>());
+    }
+  if (const json* env = f.object("extraEnv"))
+    for (const auto& [k, v] : env->items()) {
+      if (!v.is_string()) f.fail("extraEnv values must be strings");
+      if (v.is_string()) q.extra_env[k] = v.get<std::string>();
+    }
+  if (auto dir = f.text("claudeConfigDir"); !dir.empty()) q.extra_env["CLAUDE_CONFIG_DIR"] = dir;
+  if (const json* config = f.object("providerConfig")) q.provider_config = dump(*config);
+  f.array("settingSources");  // claude's default (user, project) is what the seed sent
+  f.text("worktreeName");     // accepted; worktrees are not created by agentrt
+  r.normalized = f.flag("normalized");
+  if (!f.error().empty()) return bad_request{q.session_id, f.error()};
+  return r;
+}
+
+template <class Request>
+request parse_session_command(const json& obj, const std::string& type) {
+  fields f{obj, type};
+  Request r;
+  r.session_id = f.required("sessionId");
+  if constexpr (std::is_same_v<Request, prompt_request>) r.prompt = f.required("prompt");
+  if (!f.error().empty()) return bad_request{r.session_id, f.error()};
+  return r;
+}
+
+json exit_code(const status_change& s) {
+  return s.exit_code >= 0 ? json(s.exit_code) : json();
+}
+
+}  // namespace
+
+std::string signal_name(int sig) {
+  if (sig <= 0) return {};
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string{"SIG"} + abbrev : "SIG" + std::to_string(sig);
+}
+
+request parse_request(std::string_view line) {
+  json obj = json::parse(line.begin(), line.end(), nullptr, false);
+  if (obj.is_discarded())
+    return bad_request{{}, "Invalid JSON: " + std::string{line.substr(0, 200)}};
+  if (!obj.is_object()) return bad_request{{}, "Invalid message: not a JSON object"};
+  auto type_it = obj.find("type");
+  if (type_it == obj.end() || !type_it->is_string())
+    return bad_request{{}, "Invalid message: type is required and must be a string"};
+  std::string type = type_it->get<std::string>();
+  if (type == "ping") return ping_request{};
+  if (type == "list") return list_request{};
+  if (type == "query") return parse_query(obj);
+  if (type == "stop") return parse_session_command<stop_request>(obj, type);
+  if (type == "prompt") return parse_session_command<prompt_request>(obj, type);
+  if (type == "interrupt") return parse_session_command<interrupt_request>(obj, type);
+  if (type == "options") {
+    fields f{obj, type};
+    options_request r{f.flag("normalized")};
+    if (!f.error().empty()) return bad_request{{}, f.error()};
+    return r;
+  }
+  return bad_request{{}, "Unknown message type: " + type};
+}
+
+std::string ready_line() {
+  return dump({{"type", "ready"}, {"protocol", protocol_version}, {"runtime", "agentrt"}});
+}
+
+std::string pong_line() {
+  return R"({"type":"pong"})";
+}
+
+std::string error_line(const std::string& session_id, const std::string& message) {
+  json j = {{"type", "error"}, {"message", message}};
+  if (!session_id.empty()) j["sessionId"] = session_id;
+  return dump(j);
+}
+
+std::string agent_started_line(const std::string& session_id) {
+  return dump({{"type", "agent_started"}, {"sessionId", session_id}});
+}
+
+std::string agent_event_line(const raw_line& raw) {
+  // A JSON line is embedded as it is, without a parse: the event is the provider's own.
+  std::string prefix = dump({{"type", "agent_event"}, {"sessionId", raw.session_id}});
+  prefix.pop_back();
+  if (raw.json) return prefix + ",\"event\":" + raw.line + "}";
+  return prefix + ",\"event\":" + dump({{"type", "raw"}, {"text", raw.line}}) + "}";
+}
+
+std::string agent_log_line(const log_line& log) {
+  return dump({{"type", "agent_log"}, {"sessionId", log.session_id}, {"message", log.text}});
+}
+
+std::string agent_error_line(const std::string& session_id, const std::string& message) {
+  return dump({{"type", "agent_error"}, {"sessionId", session_id}, {"message", message}});
+}
+
+std::string agent_stopped_line(const status_change& s) {
+  std::string sig = signal_name(s.signal);
+  return dump({{"type", "agent_stopped"},
+               {"sessionId", s.session_id},
+               {"exitCode", exit_code(s)},
+               {"signal", sig.empty() ? json() : json(sig)}});
+}
+
+std::string agent_message_line(const agent_message& m) {
+  json content = json::parse(m.content, nullptr, false);
+  json message = {{"id", m.id},
+                  {"type", m.type},
+                  {"content", content.is_discarded() ? json(m.content) : content},
+                  {"timestamp", m.timestamp_ms},
+                  {"seq", m.seq}};
+  if (!m.parent_id.empty()) message["parentId"] = m.parent_id;
+  return dump({{"type", "agent_message"}, {"sessionId", m.session_id}, {"message", message}});
+}
+
+std::string status_line(const status_change& s) {
+  json j = {{"type", "status"},
+            {"sessionId", s.session_id},
+            {"status", std::string{to_string(s.status)}},
+            {"generation", s.generation},
+            {"seq", s.seq}};
+  if (s.exit_code >= 0) j["exitCode"] = s.exit_code;
+  if (s.signal > 0) j["signal"] = signal_name(s.signal);
+  if (!s.error.empty()) j["error"] = s.error;
+  return dump(j);
+}
+
+std::string cost_line(const cost_update& c) {
+  return dump({{"type", "cost"},
+               {"sessionId", c.session_id},
+               {"totalCostUsd", c.total_cost_usd},
+               {"inputTokens", c.input_tokens},
+               {"outputTokens", c.output_tokens},
+               {"cacheReadTokens", c.cache_read_tokens},
+               {"cacheCreationTokens", c.cache_creation_tokens},
+               {"turns", c.turns},
+               {"seq", c.seq}});
+}
+
+std::string sessions_line(const session_list& list) {
+  json sessions = json::array();
+  for (const auto& s : list.sessions)
+    sessions.push_back({{"sessionId", s.session_id},
+                        {"provider", s.provider},
+                        {"status", std::string{to_string(s.status)}},
+                        {"generation", s.generation},
+                        {"pid", s.pid},
+                        {"providerSessionId", s.provider_session_id},
+                        {"totalCostUsd", s.total_cost_usd},
+                        {"inputTokens", s.input_tokens},
+                        {"outputTokens", s.output_tokens},
+                        {"startedAt", s.started_at_ms}});
+  return dump({{"type", "sessions"}, {"sessions", sessions}});
+}
+
+}  // namespace agentrt::sidecar

@@ -1,0 +1,64 @@
+#pragma once
+// The stdio NDJSON protocol of the seed's sidecar (docs/protocol.md): parsing the host's lines
+// and formatting the runtime's. Pure functions; no actors, no I/O.
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "messages/commands.hpp"
+#include "messages/events.hpp"
+
+namespace agentrt::sidecar {
+
+constexpr int protocol_version = 1;
+
+struct ping_request {};
+struct list_request {};
+struct options_request {
+  bool normalized = false;  // agent_message, status and cost events for every session
+};
+struct query_request {
+  query_command query;
+  bool normalized = false;  // the same, for this session
+};
+struct stop_request {
+  std::string session_id;
+};
+struct prompt_request {
+  std::string session_id;
+  std::string prompt;
+};
+struct interrupt_request {
+  std::string session_id;
+};
+// A line that is not a valid request; answered with an error line.
+struct bad_request {
+  std::string session_id;  // when the line named one
+  std::string message;
+};
+
+using request = std::variant<ping_request, list_request, options_request, query_request,
+                             stop_request, prompt_request, interrupt_request, bad_request>;
+
+// Never throws: anything that is not a valid request is a bad_request naming the problem.
+request parse_request(std::string_view line);
+
+// Output lines, each a JSON object without the trailing newline.
+std::string ready_line();
+std::string pong_line();
+std::string error_line(const std::string& session_id, const std::string& message);
+std::string agent_started_line(const std::string& session_id);
+std::string agent_event_line(const raw_line& raw);
+std::string agent_log_line(const log_line& log);
+std::string agent_error_line(const std::string& session_id, const std::string& message);
+std::string agent_stopped_line(const status_change& status);
+std::string agent_message_line(const agent_message& m);
+std::string status_line(const status_change& s);
+std::string cost_line(const cost_update& c);
+std::string sessions_line(const session_list& list);
+
+// "SIGTERM" for 15 ...
+std::string signal_name(int sig);
+
+}  // namespace agentrt::sidecar

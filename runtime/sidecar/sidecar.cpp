@@ -1,0 +1,216 @@
+#include "runtime/sidecar/sidecar.hpp"
+
+#include <caf/all.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <set>
+
+#include "actors/unexpected.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/sidecar/protocol.hpp"
+
+namespace agentrt::sidecar {
+
+namespace {
+
+constexpr auto command_timeout = std::chrono::seconds{30};
+
+struct session_view {
+  std::uint64_t started_generation = 0;  // agent_started was written for it
+  bool live = true;
+};
+
+struct protocol_state {
+  caf::actor supervisor;
+  bool normalized_all = false;
+  std::set<std::string> normalized;  // sessions that asked for normalized events
+  std::map<std::string, session_view> sessions;
+  caf::typed_response_promise<command_ack> drained;  // answered once no session is live
+  bool draining = false;
+
+  static inline const char* name = "sidecar";
+};
+
+using protocol_actor = caf::stateful_actor<protocol_state>;
+
+void write_line(std::string line) {
+  line += '\n';
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the host is gone; there is nobody to tell
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+bool wants_normalized(protocol_actor* self, const std::string& session_id) {
+  return self->state.normalized_all || self->state.normalized.count(session_id) > 0;
+}
+
+void check_drained(protocol_actor* self) {
+  auto& st = self->state;
+  if (!st.draining || !st.drained.pending()) return;
+  for (const auto& [id, view] : st.sessions)
+    if (view.live) return;
+  st.drained.deliver(command_ack{});
+}
+
+// Sends a command; an error reply becomes an error line for the host.
+template <class Command>
+void command(protocol_actor* self, Command cmd, std::string session_id) {
+  self->request(self->state.supervisor, command_timeout, std::move(cmd))
+    .then(
+      [](const command_ack&) {},
+      [session_id](const caf::error& err) { write_line(error_line(session_id, error_text(err))); });
+}
+
+void on_host_line(protocol_actor* self, const std::string& text) {
+  auto req = parse_request(text);
+  std::visit(
+    [&](auto& r) {
+      using T = std::decay_t<decltype(r)>;
+      if constexpr (std::is_same_v<T, ping_request>) {
+        write_line(pong_line());
+      } else if constexpr (std::is_same_v<T, list_request>) {
+        self->request(self->state.supervisor, command_timeout, list_command{})
+          .then([](const session_list& list) { write_line(sessions_line(list)); },
+                [](const caf::error& err) { write_line(error_line({}, error_text(err))); });
+      } else if constexpr (std::is_same_v<T, options_request>) {
+        self->state.normalized_all = r.normalized;
+      } else if constexpr (std::is_same_v<T, query_request>) {
+        if (self->state.draining)
+          return write_line(error_line(r.query.session_id, "the sidecar is shutting down"));
+        if (r.normalized) self->state.normalized.insert(r.query.session_id);
+        auto id = r.query.session_id;
+        command(self, std::move(r.query), id);
+      } else if constexpr (std::is_same_v<T, stop_request>) {
+        command(self, stop_command{r.session_id}, r.session_id);
+      } else if constexpr (std::is_same_v<T, prompt_request>) {
+        command(self, prompt_command{r.session_id, r.prompt}, r.session_id);
+      } else if constexpr (std::is_same_v<T, interrupt_request>) {
+        command(self, interrupt_command{r.session_id}, r.session_id);
+      } else {
+        write_line(error_line(r.session_id, r.message));
+      }
+    },
+    req);
+}
+
+void on_status(protocol_actor* self, const status_change& s) {
+  auto& view = self->state.sessions[s.session_id];
+  if (wants_normalized(self, s.session_id)) write_line(status_line(s));
+  if (s.status == session_status::starting) view.live = true;
+  if (s.status == session_status::running && view.started_generation != s.generation) {
+    view.started_generation = s.generation;
+    write_line(agent_started_line(s.session_id));
+  }
+  if (!is_terminal(s.status)) return;
+  view.live = false;
+  // A run that never started failed to spawn: the seed reports that as agent_error.
+  if (view.started_generation == s.generation)
+    write_line(agent_stopped_line(s));
+  else
+    write_line(agent_error_line(s.session_id, s.error));
+  check_drained(self);
+}
+
+caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normalized_all) {
+  report_unexpected_on_stderr(self);
+  self->state.supervisor = std::move(supervisor);
+  self->state.normalized_all = normalized_all;
+  return {
+    [self](const host_line& line) { on_host_line(self, line.text); },
+    [self](const raw_line& raw) { write_line(agent_event_line(raw)); },
+    [self](const log_line& log) { write_line(agent_log_line(log)); },
+    [self](const agent_message& m) {
+      if (wants_normalized(self, m.session_id)) write_line(agent_message_line(m));
+    },
+    [self](const cost_update& c) {
+      if (wants_normalized(self, c.session_id)) write_line(cost_line(c));
+    },
+    [self](const status_change& s) { on_status(self, s); },
+    [self](const drain_request&) -> caf::result<command_ack> {
+      auto& st = self->state;
+      st.draining = true;
+      st.drained = self->make_response_promise<command_ack>();
+      for (const auto& [id, view] : st.sessions)
+        if (view.live) command(self, stop_command{id}, id);
+      check_drained(self);
+      return st.drained;
+    },
+  };
+}
+
+// Blocks SIGTERM/SIGINT in every thread (the runtime's are created after) and returns a
+// signalfd that reports them.
+int signal_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+}  // namespace
+
+int run_sidecar(const sidecar_options& opts) {
+  signal(SIGPIPE, SIG_IGN);  // a host that closed stdout makes writes fail, not the runtime die
+  int signals = signal_fd();
+  runtime rt{opts.runtime};
+  auto actor = rt.system().spawn(protocol, rt.supervisor(), opts.normalized);
+  {
+    caf::scoped_actor self{rt.system()};
+    self->request(rt.supervisor(), command_timeout, subscribe_command{"", actor, true})
+      .receive([](const command_ack&) {}, [](const caf::error&) {});
+  }
+  write_line(ready_line());
+
+  std::string pending;
+  char buf[65536];
+  for (bool done = false; !done;) {
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {signals, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents & POLLIN) break;  // SIGTERM or SIGINT
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      done = true;
+      if (!pending.empty()) n = 0;
+    } else {
+      pending.append(buf, static_cast<std::size_t>(n));
+    }
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string line = pending.substr(start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) caf::anon_send<caf::message_priority::high>(actor, host_line{line});
+    }
+    pending.erase(0, start);
+    if (done && !pending.empty())
+      caf::anon_send<caf::message_priority::high>(actor, host_line{pending});
+  }
+
+  caf::scoped_actor self{rt.system()};
+  self->request(actor, opts.runtime.policy.stop_grace + std::chrono::seconds{5}, drain_request{})
+    .receive([](const command_ack&) {}, [](const caf::error&) {});
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  close(signals);
+  return 0;
+}
+
+}  // namespace agentrt::sidecar

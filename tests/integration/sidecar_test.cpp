@@ -1,0 +1,221 @@
+// `agentrt sidecar` as the desktop UI runs it: a child process spoken to on stdin and stdout.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <set>
+
+#include "support/cli_process.hpp"
+#include "support/processes.hpp"
+
+namespace {
+
+using agentrt::test::cli_options;
+using agentrt::test::cli_process;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// A sidecar whose fake provider binary is the build's; reads its ready line.
+struct sidecar {
+  explicit sidecar(std::vector<std::string> extra = {}, cli_options opts = {})
+      : proc(args(std::move(extra)), with_stdin(opts)) {
+    json ready = next();
+    EXPECT_EQ(ready["type"], "ready");
+  }
+  static std::vector<std::string> args(std::vector<std::string> extra) {
+    std::vector<std::string> a = {"sidecar"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  static cli_options with_stdin(cli_options o) {
+    o.stdin_pipe = true;
+    return o;
+  }
+  void send(const json& j) { proc.write(j.dump() + "\n"); }
+  void send_raw(const std::string& line) { proc.write(line + "\n"); }
+  json next() {
+    std::string line;
+    if (!proc.read_line(line)) return json{{"type", "<eof>"}};
+    return json::parse(line);
+  }
+  // Reads until `done` holds for a line; returns every line read.
+  template <class Pred>
+  std::vector<json> until(Pred done) {
+    std::vector<json> seen;
+    for (;;) {
+      json j = next();
+      seen.push_back(j);
+      if (j["type"] == "<eof>" || done(j)) return seen;
+    }
+  }
+  cli_process proc;
+};
+
+json fake_query(const std::string& id, json config = json::object()) {
+  return {{"type", "query"},
+          {"sessionId", id},
+          {"prompt", "p"},
+          {"provider", "fake"},
+          {"providerConfig", config}};
+}
+
+TEST(Sidecar, EveryAgentEventComesBeforeItsSessionsAgentStopped) {
+  sidecar sc;
+  constexpr int n = 50;
+  for (int i = 0; i < n; ++i) sc.send(fake_query("s" + std::to_string(i), {{"repeat", 20}}));
+  std::set<std::string> stopped;
+  std::map<std::string, int> events;
+  int late = 0;
+  sc.until([&](const json& j) {
+    std::string id = j.value("sessionId", "");
+    if (j["type"] == "agent_event") {
+      ++events[id];
+      if (stopped.count(id)) ++late;
+    }
+    if (j["type"] == "agent_stopped") {
+      EXPECT_EQ(j["exitCode"], 0);
+      EXPECT_TRUE(j["signal"].is_null());
+      stopped.insert(id);
+    }
+    return stopped.size() == n;
+  });
+  EXPECT_EQ(late, 0);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(n));
+  for (const auto& [id, count] : events) EXPECT_EQ(count, 22) << id;  // init, 20, result
+  sc.proc.close_stdin();
+  EXPECT_EQ(sc.next()["type"], "<eof>");
+  EXPECT_EQ(sc.proc.wait_exit(), 0);
+}
+
+TEST(Sidecar, BadLinesGetAnErrorAndTheOtherSessionsCarryOn) {
+  sidecar sc;
+  sc.send(fake_query("good", {{"delayMs", 50}, {"repeat", 5}}));
+  sc.send_raw("this is not json");
+  sc.send_raw(R"({"type":"frobnicate"})");
+  sc.send_raw(R"({"type":"query","prompt":"no id"})");
+  sc.send_raw(R"({"type":"query","sessionId":"x","prompt":"p","maxTurns":"ten"})");
+  sc.send(json{{"type", "stop"}, {"sessionId", "nobody"}});
+  sc.send(fake_query("good"));
+  std::vector<std::string> errors;
+  auto lines = sc.until([&](const json& j) {
+    if (j["type"] == "error") errors.push_back(j["message"]);
+    return j["type"] == "agent_stopped";
+  });
+  EXPECT_EQ(errors, (std::vector<std::string>{
+                      "Invalid JSON: this is not json", "Unknown message type: frobnicate",
+                      "query: sessionId is required", "query: maxTurns must be a number",
+                      "Session not found", "Session already running"}));
+  EXPECT_EQ(lines.back()["sessionId"], "good");
+  EXPECT_EQ(lines.back()["exitCode"], 0);
+}
+
+TEST(Sidecar, MissingBinaryIsAnAgentErrorForThatSessionOnly) {
+  sidecar sc;
+  sc.send(json{{"type", "query"},
+               {"sessionId", "nocodex"},
+               {"prompt", "p"},
+               {"provider", "codex"},
+               {"extraEnv", json::object()},
+               {"cwd", "/nonexistent/dir"}});
+  sc.send(fake_query("fine"));
+  std::map<std::string, json> ends;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_error" || j["type"] == "agent_stopped") ends[j["sessionId"]] = j;
+    return ends.size() == 2;
+  });
+  EXPECT_EQ(ends["nocodex"]["type"], "agent_error");
+  EXPECT_FALSE(ends["nocodex"]["message"].get<std::string>().empty());
+  EXPECT_EQ(ends["fine"]["type"], "agent_stopped");
+}
+
+TEST(Sidecar, TooManyOpenFilesFailsSomeSessionsAndTheRestCarryOn) {
+  sidecar sc{{}, cli_options{false, 64}};
+  constexpr int n = 40;
+  for (int i = 0; i < n; ++i) sc.send(fake_query("h" + std::to_string(i), {{"misbehave", "hang"}}));
+  int emfile = 0, started = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_error")
+      emfile += j["message"].get<std::string>().find("EMFILE") != std::string::npos;
+    if (j["type"] == "agent_started") ++started;
+    return emfile + started == n;
+  });
+  EXPECT_GT(emfile, 0);
+  EXPECT_GT(started, 0);
+  sc.send(json{{"type", "ping"}});
+  auto after = sc.until([](const json& j) { return j["type"] == "pong"; });
+  EXPECT_EQ(after.back()["type"], "pong") << "the runtime is alive";
+  sc.proc.close_stdin();  // stop every session, deliver their last events, exit 0
+  int stopped = 0;
+  sc.until([&](const json& j) {
+    stopped += j["type"] == "agent_stopped";
+    return j["type"] == "<eof>";
+  });
+  EXPECT_EQ(stopped, started);
+  EXPECT_EQ(sc.proc.wait_exit(), 0);
+}
+
+void ends_every_session_on(bool sigterm) {
+  sidecar sc;
+  sc.send(fake_query("a", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
+  sc.send(fake_query("b", {{"misbehave", "hang"}}));
+  pid_t pid = 0, grandchild = 0;
+  int started = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, grandchild);
+    started += j["type"] == "agent_started";
+    return started == 2 && grandchild > 0;
+  });
+  if (sigterm)
+    kill(sc.proc.pid, SIGTERM);
+  else
+    sc.proc.close_stdin();
+  std::set<std::string> stopped;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_stopped") {
+      stopped.insert(j["sessionId"]);
+      EXPECT_EQ(j["signal"], "SIGTERM");
+    }
+    return j["type"] == "<eof>";
+  });
+  EXPECT_EQ(stopped, (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(sc.proc.wait_exit(), 0);
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 1s));
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 1s));
+}
+
+TEST(Sidecar, StdinEofStopsEverySessionDeliversTheirLastEventsAndExitsZero) {
+  ends_every_session_on(false);
+}
+
+TEST(Sidecar, SigtermDoesTheSame) {
+  ends_every_session_on(true);
+}
+
+TEST(Sidecar, NormalizedOutputPerQueryAndListAndPrompt) {
+  sidecar sc;
+  json q = fake_query("n", {{"transcript", "tool"}});
+  q["normalized"] = true;
+  sc.send(q);
+  sc.send(fake_query("raw"));
+  std::map<std::string, int> messages;
+  int stopped = 0;
+  std::vector<std::string> statuses;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_message") ++messages[j["sessionId"]];
+    if (j["type"] == "status") statuses.push_back(j["status"]);
+    stopped += j["type"] == "agent_stopped";
+    return stopped == 2;
+  });
+  EXPECT_EQ(messages["n"], 7);
+  EXPECT_EQ(messages.count("raw"), 0u);
+  EXPECT_EQ(statuses.back(), "done");
+  sc.send(json{{"type", "list"}});
+  auto list = sc.until([](const json& j) { return j["type"] == "sessions"; }).back();
+  EXPECT_EQ(list["sessions"].size(), 2u);
+  sc.send(json{{"type", "prompt"}, {"sessionId", "raw"}, {"prompt", "again"}});
+  auto second = sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_EQ(second.back()["sessionId"], "raw");
+}
+
+}  // namespace

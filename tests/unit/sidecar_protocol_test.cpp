@@ -1,0 +1,91 @@
+#include "runtime/sidecar/protocol.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using namespace agentrt;
+using namespace agentrt::sidecar;
+using json = nlohmann::json;
+
+std::string bad(std::string_view line) {
+  auto r = parse_request(line);
+  if (auto* b = std::get_if<bad_request>(&r)) return b->message;
+  return "(valid)";
+}
+
+TEST(SidecarProtocol, TheSeedsQueryWithEveryKeyNullOrSet) {
+  auto r = parse_request(R"({"type":"query","sessionId":"s1","prompt":"fix it","provider":null,
+    "cwd":"/w","maxTurns":50,"maxBudgetUsd":1.5,"resumeSessionId":null,"permissionMode":"plan",
+    "settingSources":["user","project"],"systemPrompt":null,"model":"sonnet",
+    "claudeConfigDir":"/cfg","additionalDirectories":["/a"],"worktreeName":null,
+    "providerConfig":{"x":1},"extraEnv":{"K":"V"}})");
+  auto* q = std::get_if<query_request>(&r);
+  ASSERT_NE(q, nullptr) << bad("");
+  EXPECT_EQ(q->query.session_id, "s1");
+  EXPECT_EQ(q->query.provider, "claude") << "null means the default, claude";
+  EXPECT_EQ(q->query.max_turns, 50);
+  EXPECT_DOUBLE_EQ(q->query.max_budget_usd, 1.5);
+  EXPECT_EQ(q->query.additional_directories, std::vector<std::string>{"/a"});
+  EXPECT_EQ(q->query.extra_env.at("K"), "V");
+  EXPECT_EQ(q->query.extra_env.at("CLAUDE_CONFIG_DIR"), "/cfg");
+  EXPECT_EQ(json::parse(q->query.provider_config), json({{"x", 1}}));
+  EXPECT_FALSE(q->normalized);
+}
+
+TEST(SidecarProtocol, BadLinesNameTheirProblem) {
+  EXPECT_EQ(bad("not json"), "Invalid JSON: not json");
+  EXPECT_EQ(bad("[1]"), "Invalid message: not a JSON object");
+  EXPECT_EQ(bad(R"({"sessionId":"x"})"), "Invalid message: type is required and must be a string");
+  EXPECT_EQ(bad(R"({"type":"bogus"})"), "Unknown message type: bogus");
+  EXPECT_EQ(bad(R"({"type":"query","prompt":"p"})"), "query: sessionId is required");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s"})"), "query: prompt is required");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxTurns":"5"})"),
+            "query: maxTurns must be a number");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","extraEnv":{"K":1}})"),
+            "query: extraEnv values must be strings");
+  EXPECT_EQ(bad(R"({"type":"stop","sessionId":7})"), "stop: sessionId must be a string");
+  EXPECT_EQ(bad(R"({"type":"prompt","sessionId":"s"})"), "prompt: prompt is required");
+  auto r = parse_request(R"({"type":"query","sessionId":"s","prompt":"p","cwd":3})");
+  EXPECT_EQ(std::get<bad_request>(r).session_id, "s") << "the error names the session";
+}
+
+TEST(SidecarProtocol, OtherRequests) {
+  EXPECT_TRUE(std::holds_alternative<ping_request>(parse_request(R"({"type":"ping"})")));
+  EXPECT_TRUE(std::holds_alternative<list_request>(parse_request(R"({"type":"list"})")));
+  EXPECT_TRUE(
+    std::get<options_request>(parse_request(R"({"type":"options","normalized":true})")).normalized);
+  EXPECT_EQ(
+    std::get<prompt_request>(parse_request(R"({"type":"prompt","sessionId":"s","prompt":"more"})"))
+      .prompt,
+    "more");
+}
+
+TEST(SidecarProtocol, OutputLinesUseTheSeedsFieldNames) {
+  EXPECT_EQ(json::parse(ready_line())["type"], "ready");
+  EXPECT_EQ(json::parse(ready_line())["protocol"], protocol_version);
+  EXPECT_EQ(json::parse(pong_line()), json({{"type", "pong"}}));
+  EXPECT_EQ(json::parse(error_line("", "Unknown message type: x")),
+            json({{"type", "error"}, {"message", "Unknown message type: x"}}));
+  EXPECT_EQ(json::parse(error_line("s", "Session not found")),
+            json({{"type", "error"}, {"sessionId", "s"}, {"message", "Session not found"}}));
+  EXPECT_EQ(
+    json::parse(agent_event_line(raw_line{"s", R"({"type":"assistant","x":[1]})", true})),
+    json::parse(R"({"type":"agent_event","sessionId":"s","event":{"type":"assistant","x":[1]}})"));
+  EXPECT_EQ(json::parse(agent_event_line(raw_line{"s", "plain text", false}))["event"],
+            json({{"type", "raw"}, {"text", "plain text"}}));
+  status_change killed{"s", session_status::stopped, -1, 15, "", 1, 9};
+  EXPECT_EQ(json::parse(agent_stopped_line(killed)), json({{"type", "agent_stopped"},
+                                                           {"sessionId", "s"},
+                                                           {"exitCode", nullptr},
+                                                           {"signal", "SIGTERM"}}));
+  status_change exited{"s", session_status::done, 0, 0, "", 1, 9};
+  EXPECT_EQ(
+    json::parse(agent_stopped_line(exited)),
+    json({{"type", "agent_stopped"}, {"sessionId", "s"}, {"exitCode", 0}, {"signal", nullptr}}));
+  EXPECT_EQ(json::parse(agent_log_line(log_line{"s", "warning", 3})),
+            json({{"type", "agent_log"}, {"sessionId", "s"}, {"message", "warning"}}));
+}
+
+}  // namespace
