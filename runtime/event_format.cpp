@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstring>
 
 namespace agentrt {
 
@@ -34,40 +35,60 @@ std::string money(double usd) {
 
 }  // namespace
 
-std::string to_json_line(const agent_message& m) {
-  json j = {{"kind", "message"},
-            {"id", m.id},
-            {"sessionId", m.session_id},
-            {"seq", m.seq},
+std::string signal_name(int sig) {
+  if (sig <= 0) return {};
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string{"SIG"} + abbrev : "SIG" + std::to_string(sig);
+}
+
+json message_fields(const agent_message& m) {
+  json j = {{"id", m.id},
             {"type", m.type},
             {"content", parse_content(m.content)},
-            {"timestamp", m.timestamp_ms}};
+            {"timestamp", m.timestamp_ms},
+            {"seq", m.seq}};
   if (!m.parent_id.empty()) j["parentId"] = m.parent_id;
+  return j;
+}
+
+json status_fields(const status_change& s) {
+  json j = {
+    {"status", std::string{to_string(s.status)}}, {"generation", s.generation}, {"seq", s.seq}};
+  if (s.exit_code >= 0) j["exitCode"] = s.exit_code;
+  if (s.signal > 0) j["signal"] = signal_name(s.signal);
+  if (!s.error.empty()) j["error"] = s.error;
+  return j;
+}
+
+json cost_fields(const cost_update& c) {
+  return {{"totalCostUsd", c.total_cost_usd},
+          {"inputTokens", c.input_tokens},
+          {"outputTokens", c.output_tokens},
+          {"cacheReadTokens", c.cache_read_tokens},
+          {"cacheCreationTokens", c.cache_creation_tokens},
+          {"turns", c.turns},
+          {"seq", c.seq}};
+}
+
+namespace {
+// {"kind": kind, "sessionId": id} followed by the fields.
+std::string cli_line(const char* kind, const std::string& session_id, json fields) {
+  json j = {{"kind", kind}, {"sessionId", session_id}};
+  j.update(fields);
   return dump(j);
+}
+}  // namespace
+
+std::string to_json_line(const agent_message& m) {
+  return cli_line("message", m.session_id, message_fields(m));
 }
 
 std::string to_json_line(const status_change& s) {
-  json j = {{"kind", "status"},
-            {"sessionId", s.session_id},
-            {"seq", s.seq},
-            {"status", std::string{to_string(s.status)}},
-            {"generation", s.generation},
-            {"exitCode", s.exit_code >= 0 ? json(s.exit_code) : json()},
-            {"signal", s.signal > 0 ? json(s.signal) : json()}};
-  if (!s.error.empty()) j["error"] = s.error;
-  return dump(j);
+  return cli_line("status", s.session_id, status_fields(s));
 }
 
 std::string to_json_line(const cost_update& c) {
-  return dump({{"kind", "cost"},
-               {"sessionId", c.session_id},
-               {"seq", c.seq},
-               {"totalCostUsd", c.total_cost_usd},
-               {"inputTokens", c.input_tokens},
-               {"outputTokens", c.output_tokens},
-               {"cacheReadTokens", c.cache_read_tokens},
-               {"cacheCreationTokens", c.cache_creation_tokens},
-               {"turns", c.turns}});
+  return cli_line("cost", c.session_id, cost_fields(c));
 }
 
 std::string to_json_line(const log_line& l) {

@@ -1,11 +1,22 @@
 #pragma once
-// Session events as text: NDJSON objects (docs/messages.md) or one readable line each.
+// Session events as text: JSON objects (docs/messages.md) or one readable line each. The CLI's
+// NDJSON and the sidecar's normalized events share the JSON fields made here.
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 
 #include "messages/events.hpp"
 
 namespace agentrt {
+
+// The fields of each event, without the session id and the line's kind or type.
+nlohmann::json message_fields(const agent_message& m);  // id, type, parentId?, content, ...
+nlohmann::json status_fields(const status_change& s);
+nlohmann::json cost_fields(const cost_update& c);
+
+// "SIGTERM" for 15; empty for 0 and below.
+std::string signal_name(int sig);
 
 std::string to_json_line(const agent_message& m);
 std::string to_json_line(const status_change& s);

@@ -1,9 +1,8 @@
 #include "runtime/sidecar/protocol.hpp"
 
-#include <nlohmann/json.hpp>
+#include "runtime/event_format.hpp"
 
-#include <csignal>
-#include <cstring>
+#include <nlohmann/json.hpp>
 
 namespace agentrt::sidecar {
 
@@ -119,12 +118,6 @@ json exit_code(const status_change& s) {
 
 }  // namespace
 
-std::string signal_name(int sig) {
-  if (sig <= 0) return {};
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev != nullptr ? std::string{"SIG"} + abbrev : "SIG" + std::to_string(sig);
-}
-
 request parse_request(std::string_view line) {
   json obj = json::parse(line.begin(), line.end(), nullptr, false);
   if (obj.is_discarded())
@@ -192,38 +185,25 @@ std::string agent_stopped_line(const status_change& s) {
 }
 
 std::string agent_message_line(const agent_message& m) {
-  json content = json::parse(m.content, nullptr, false);
-  json message = {{"id", m.id},
-                  {"type", m.type},
-                  {"content", content.is_discarded() ? json(m.content) : content},
-                  {"timestamp", m.timestamp_ms},
-                  {"seq", m.seq}};
-  if (!m.parent_id.empty()) message["parentId"] = m.parent_id;
-  return dump({{"type", "agent_message"}, {"sessionId", m.session_id}, {"message", message}});
+  return dump(
+    {{"type", "agent_message"}, {"sessionId", m.session_id}, {"message", message_fields(m)}});
 }
 
-std::string status_line(const status_change& s) {
-  json j = {{"type", "status"},
-            {"sessionId", s.session_id},
-            {"status", std::string{to_string(s.status)}},
-            {"generation", s.generation},
-            {"seq", s.seq}};
-  if (s.exit_code >= 0) j["exitCode"] = s.exit_code;
-  if (s.signal > 0) j["signal"] = signal_name(s.signal);
-  if (!s.error.empty()) j["error"] = s.error;
+namespace {
+// {"type": type, "sessionId": id} followed by the event's fields.
+std::string event_line(const char* type, const std::string& session_id, json fields) {
+  json j = {{"type", type}, {"sessionId", session_id}};
+  j.update(fields);
   return dump(j);
+}
+}  // namespace
+
+std::string status_line(const status_change& s) {
+  return event_line("status", s.session_id, status_fields(s));
 }
 
 std::string cost_line(const cost_update& c) {
-  return dump({{"type", "cost"},
-               {"sessionId", c.session_id},
-               {"totalCostUsd", c.total_cost_usd},
-               {"inputTokens", c.input_tokens},
-               {"outputTokens", c.output_tokens},
-               {"cacheReadTokens", c.cache_read_tokens},
-               {"cacheCreationTokens", c.cache_creation_tokens},
-               {"turns", c.turns},
-               {"seq", c.seq}});
+  return event_line("cost", c.session_id, cost_fields(c));
 }
 
 std::string sessions_line(const session_list& list) {

@@ -58,7 +58,4 @@ std::string status_line(const status_change& s);
 std::string cost_line(const cost_update& c);
 std::string sessions_line(const session_list& list);
 
-// "SIGTERM" for 15 ...
-std::string signal_name(int sig);
-
 }  // namespace agentrt::sidecar
