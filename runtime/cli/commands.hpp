@@ -12,6 +12,7 @@ struct run_options {
   std::string cwd;
   std::string model;
   std::string provider_config;
+  int sessions = 1;  // each prompt runs in this many sessions
   std::vector<std::string> prompts;
 };
 

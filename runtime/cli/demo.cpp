@@ -42,7 +42,7 @@ int demo_command(const demo_options& opts) {
   runtime rt{ro};
   caf::scoped_actor self{rt.system()};
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
-  std::set<std::string> ids;
+  std::map<std::string, std::string> ids;
   for (const auto& d : demo_sessions) {
     query_command q;
     q.session_id = d.id;
@@ -53,11 +53,11 @@ int demo_command(const demo_options& opts) {
       std::cerr << "agentrt demo: " << d.id << ": " << error_text(ack.error()) << '\n';
       return 1;
     }
-    ids.insert(d.id);
+    ids.emplace(d.id, "fake");
   }
   auto started = std::chrono::steady_clock::now();
   bool stop_sent = false;
-  auto outcomes = watch_sessions(self, ids, opts.json, [&] {
+  auto outcomes = watch_sessions(self, ids, opts.json ? output_mode::json : output_mode::text, [&] {
     bool due = std::chrono::steady_clock::now() - started > std::chrono::seconds{1};
     if (stop_sent || !(due || interrupted())) return;
     stop_sent = true;

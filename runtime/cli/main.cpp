@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--model", run.model, "Model name passed to the agent");
   run_cmd->add_option("--provider-config", run.provider_config,
                       "Provider-specific options as a JSON object");
+  run_cmd->add_option("--sessions", run.sessions, "Run each prompt in this many sessions")
+    ->check(CLI::Range(1, 100000))
+    ->capture_default_str();
   run_cmd->add_option("prompts", run.prompts, "One prompt per session")->required();
 
   agentrt::cli::demo_options demo;

@@ -1,5 +1,8 @@
 #include <caf/all.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <iostream>
 
 #include "messages/errors.hpp"
@@ -14,12 +17,13 @@ int run_command(const run_options& opts) {
   runtime rt;
   caf::scoped_actor self{rt.system()};
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
-  std::set<std::string> ids;
-  for (std::size_t i = 0; i < opts.prompts.size(); ++i) {
+  std::map<std::string, std::string> ids;  // session -> provider
+  std::size_t total = opts.prompts.size() * static_cast<std::size_t>(std::max(opts.sessions, 1));
+  for (std::size_t i = 0; i < total; ++i) {
     query_command q;
-    q.session_id = opts.prompts.size() == 1 ? "run" : "run-" + std::to_string(i + 1);
+    q.session_id = total == 1 ? "run" : "run-" + std::to_string(i + 1);
     q.provider = opts.provider;
-    q.prompt = opts.prompts[i];
+    q.prompt = opts.prompts[i % opts.prompts.size()];
     q.cwd = opts.cwd;
     q.model = opts.model;
     q.provider_config = opts.provider_config;
@@ -27,14 +31,18 @@ int run_command(const run_options& opts) {
       std::cerr << "agentrt: " << q.session_id << ": " << error_text(ack.error()) << '\n';
       continue;
     }
-    ids.insert(q.session_id);
+    ids.emplace(q.session_id, q.provider);
   }
   if (ids.empty()) return 1;
+  // A table for several sessions on a terminal; plain lines otherwise (pipes, files, --json).
+  auto mode = opts.json                                 ? output_mode::json
+              : ids.size() > 1 && isatty(STDOUT_FILENO) ? output_mode::table
+                                                        : output_mode::text;
   bool stopping = false;
-  auto outcomes = watch_sessions(self, ids, opts.json, [&] {
+  auto outcomes = watch_sessions(self, ids, mode, [&] {
     if (!interrupted() || stopping) return;
     stopping = true;
-    for (const auto& id : ids) (void)rt.stop(id);
+    for (const auto& [id, provider] : ids) (void)rt.stop(id);
   });
   return exit_status(outcomes);
 }

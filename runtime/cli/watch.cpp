@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "messages/type_ids.hpp"
+#include "runtime/cli/table.hpp"
 #include "runtime/event_format.hpp"
 
 namespace agentrt::cli {
@@ -30,37 +31,82 @@ bool interrupted() {
   return interrupt_flag.load();
 }
 
-std::map<std::string, session_outcome> watch_sessions(caf::scoped_actor& self,
-                                                      const std::set<std::string>& ids, bool json,
-                                                      const std::function<void()>& tick) {
+namespace {
+
+std::vector<session_row> rows(const std::map<std::string, std::string>& sessions,
+                              const std::map<std::string, session_outcome>& outcomes) {
+  std::vector<session_row> result;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, provider] : sessions) {
+    session_row row{id, provider, "starting"};
+    if (auto it = outcomes.find(id); it != outcomes.end()) {
+      const auto& o = it->second;
+      row.status = std::string{to_string(o.status.status)};
+      auto end = is_terminal(o.status.status) ? o.last_event : now;
+      row.elapsed_s = std::chrono::duration<double>(end - o.first_event).count();
+      row.messages = o.messages;
+      row.input_tokens = o.cost.input_tokens;
+      row.output_tokens = o.cost.output_tokens;
+      row.cost_usd = o.cost.total_cost_usd;
+    }
+    result.push_back(std::move(row));
+  }
+  return result;
+}
+
+}  // namespace
+
+std::map<std::string, session_outcome> watch_sessions(
+  caf::scoped_actor& self, const std::map<std::string, std::string>& sessions, output_mode mode,
+  const std::function<void()>& tick) {
   std::map<std::string, session_outcome> outcomes;
   std::size_t finished = 0;
-  auto print = [json](const auto& event) {
-    std::cout << (json ? to_json_line(event) : to_text(event)) << '\n' << std::flush;
+  std::size_t drawn = 0;  // table lines on screen
+  auto print = [mode](const auto& event) {
+    if (mode == output_mode::table) return;
+    std::cout << (mode == output_mode::json ? to_json_line(event) : to_text(event)) << '\n'
+              << std::flush;
+  };
+  auto draw = [&] {
+    std::string table = render_table(rows(sessions, outcomes));
+    std::cout << rewind_lines(drawn) << table << std::flush;
+    drawn = sessions.size() + 1;
+  };
+  auto seen = [&](const std::string& id) -> session_outcome& {
+    auto& o = outcomes[id];
+    o.last_event = std::chrono::steady_clock::now();
+    if (o.first_event.time_since_epoch().count() == 0) o.first_event = o.last_event;
+    return o;
   };
   auto next_tick = std::chrono::steady_clock::now();
-  while (finished < ids.size()) {
+  while (finished < sessions.size()) {
     if (std::chrono::steady_clock::now() >= next_tick) {
       tick();
+      if (mode == output_mode::table) draw();
       next_tick = std::chrono::steady_clock::now() + std::chrono::milliseconds{100};
     }
     self->receive(
       [&](const agent_message& m) {
-        ++outcomes[m.session_id].messages;
+        ++seen(m.session_id).messages;
         print(m);
       },
       [&](const status_change& s) {
         print(s);
-        if (ids.count(s.session_id) == 0 || !is_terminal(s.status)) return;
-        if (!is_terminal(outcomes[s.session_id].status.status)) ++finished;
-        outcomes[s.session_id].status = s;
+        auto& o = seen(s.session_id);
+        if (sessions.count(s.session_id) == 0 || !is_terminal(s.status)) {
+          o.status = s;
+          return;
+        }
+        if (!is_terminal(o.status.status)) ++finished;
+        o.status = s;
       },
       [&](const cost_update& c) {
-        outcomes[c.session_id].cost = c;
-        if (json) print(c);
+        seen(c.session_id).cost = c;
+        if (mode == output_mode::json) print(c);
       },
       [&](const log_line& l) { print(l); }, caf::after(std::chrono::milliseconds{100}) >> [] {});
   }
+  if (mode == output_mode::table) draw();
   return outcomes;
 }
 

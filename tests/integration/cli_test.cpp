@@ -126,3 +126,37 @@ TEST(Cli, ParseRejectsAnUnknownProvider) {
 }
 
 }  // namespace
+
+namespace {
+
+// On a terminal (a pty from script(1)), several sessions show as a table redrawn in place.
+TEST(Cli, SeveralSessionsOnATerminalShowALiveTable) {
+  std::string cmd = std::string{"script -qec \""} + AGENTRT_CLI_PATH +
+                    " run --sessions 3 --provider-config '{\\\"delayMs\\\":150}' hi\" /dev/null";
+  FILE* out = popen(cmd.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string all;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, out)) all.append(buf, n);
+  int status = pclose(out);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << all;
+  EXPECT_NE(all.find("SESSION"), std::string::npos) << all;
+  EXPECT_NE(all.find("\x1b[1A\x1b[2K"), std::string::npos) << "redrawn in place";
+  auto final_table = all.substr(all.rfind("SESSION"));
+  for (const char* id : {"run-1", "run-2", "run-3"}) {
+    auto row = final_table.substr(final_table.find(id));
+    row = row.substr(0, row.find('\n'));
+    EXPECT_NE(row.find("done"), std::string::npos) << row;
+  }
+}
+
+TEST(Cli, SeveralSessionsThroughAPipeArePlainLines) {
+  cli_process cli{{"run", "--sessions", "2", "hi"}};
+  std::string all;
+  for (std::string line; cli.read_line(line);) all += line;
+  EXPECT_EQ(cli.wait_exit(), 0);
+  EXPECT_EQ(all.find("\x1b["), std::string::npos);
+  EXPECT_NE(all.find("[run-2] status done"), std::string::npos) << all;
+}
+
+}  // namespace

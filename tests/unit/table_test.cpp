@@ -1,0 +1,27 @@
+#include "runtime/cli/table.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using agentrt::cli::render_table;
+using agentrt::cli::rewind_lines;
+using agentrt::cli::session_row;
+
+TEST(Table, OneAlignedLinePerSessionUnderAHeader) {
+  std::string t =
+    render_table({session_row{"run-1", "fake", "running", 1.25, 3, 120, 7, 0.0021},
+                  session_row{"a-very-long-session-id", "claude", "done", 12, 9, 5, 6, 0.5}});
+  EXPECT_EQ(
+    t,
+    "SESSION          PROVIDER STATUS    ELAPSED MESSAGES  TOKENS IN TOKENS OUT       COST\n"
+    "run-1            fake     running      1.2s        3        120          7     0.0021\n"
+    "a-very-long-sess claude   done        12.0s        9          5          6     0.5000\n");
+}
+
+TEST(Table, RewindMovesUpAndClearsEachLine) {
+  EXPECT_EQ(rewind_lines(0), "");
+  EXPECT_EQ(rewind_lines(2), "\x1b[1A\x1b[2K\x1b[1A\x1b[2K");
+}
+
+}  // namespace
