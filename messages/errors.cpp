@@ -20,8 +20,6 @@ const char* to_string(errc e) {
       return "session_not_running";
     case errc::invalid_command:
       return "invalid_command";
-    case errc::unsupported:
-      return "unsupported";
     case errc::session_busy:
       return "session_busy";
   }

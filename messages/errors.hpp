@@ -13,7 +13,6 @@ enum class errc : std::uint8_t {
   session_not_found,      // a command for an unknown session id
   session_not_running,    // stop or prompt for a session that has ended
   invalid_command,        // a command with missing or ill-formed fields
-  unsupported,            // valid, but not supported by this provider or runtime
   session_busy,           // a prompt for a session in the middle of a turn that cannot queue it
 };
 
