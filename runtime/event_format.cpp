@@ -70,25 +70,23 @@ json cost_fields(const cost_update& c) {
           {"seq", c.seq}};
 }
 
-namespace {
-// {"kind": kind, "sessionId": id} followed by the fields.
-std::string cli_line(const char* kind, const std::string& session_id, json fields) {
-  json j = {{"kind", kind}, {"sessionId", session_id}};
+std::string tagged_line(const char* key, const char* tag, const std::string& session_id,
+                        json fields) {
+  json j = {{key, tag}, {"sessionId", session_id}};
   j.update(fields);
   return dump(j);
 }
-}  // namespace
 
 std::string to_json_line(const agent_message& m) {
-  return cli_line("message", m.session_id, message_fields(m));
+  return tagged_line("kind", "message", m.session_id, message_fields(m));
 }
 
 std::string to_json_line(const status_change& s) {
-  return cli_line("status", s.session_id, status_fields(s));
+  return tagged_line("kind", "status", s.session_id, status_fields(s));
 }
 
 std::string to_json_line(const cost_update& c) {
-  return cli_line("cost", c.session_id, cost_fields(c));
+  return tagged_line("kind", "cost", c.session_id, cost_fields(c));
 }
 
 std::string to_json_line(const log_line& l) {

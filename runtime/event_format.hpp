@@ -15,6 +15,11 @@ nlohmann::json message_fields(const agent_message& m);  // id, type, parentId?, 
 nlohmann::json status_fields(const status_change& s);
 nlohmann::json cost_fields(const cost_update& c);
 
+// One NDJSON line: {key: tag, "sessionId": id} followed by the fields. The CLI tags with
+// "kind", the sidecar with "type".
+std::string tagged_line(const char* key, const char* tag, const std::string& session_id,
+                        nlohmann::json fields);
+
 // "SIGTERM" for 15; empty for 0 and below.
 std::string signal_name(int sig);
 

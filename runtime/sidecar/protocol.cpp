@@ -189,21 +189,12 @@ std::string agent_message_line(const agent_message& m) {
     {{"type", "agent_message"}, {"sessionId", m.session_id}, {"message", message_fields(m)}});
 }
 
-namespace {
-// {"type": type, "sessionId": id} followed by the event's fields.
-std::string event_line(const char* type, const std::string& session_id, json fields) {
-  json j = {{"type", type}, {"sessionId", session_id}};
-  j.update(fields);
-  return dump(j);
-}
-}  // namespace
-
 std::string status_line(const status_change& s) {
-  return event_line("status", s.session_id, status_fields(s));
+  return tagged_line("type", "status", s.session_id, status_fields(s));
 }
 
 std::string cost_line(const cost_update& c) {
-  return event_line("cost", c.session_id, cost_fields(c));
+  return tagged_line("type", "cost", c.session_id, cost_fields(c));
 }
 
 std::string sessions_line(const session_list& list) {
