@@ -13,6 +13,14 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$jobs"
 (cd build && ctest -j "$jobs" --output-on-failure)
 
+# The embedding package: install it, build examples/embed against it from its own build
+# directory, and run the example.
+rm -rf build/install build/embed
+cmake --install build --prefix "$PWD/build/install"
+cmake -S examples/embed -B build/embed -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install"
+cmake --build build/embed
+build/embed/embed "$PWD/build/install/bin/agentrt-fake-agent"
+
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENTRT_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest -j "$jobs" --output-on-failure)

@@ -1,0 +1,82 @@
+#pragma once
+// agentrt's embedding API: run AI coding-agent sessions inside your program.
+//
+//   agentrt::engine engine;
+//   engine.subscribe("", {.on_message = [](const agentrt::agent_message& m) { ... }});
+//   agentrt::query_command q;
+//   q.session_id = "s1"; q.provider = "claude"; q.prompt = "fix the tests";
+//   if (auto r = engine.start(q); !r) std::cerr << r.error << '\n';
+//
+// The vocabulary (query_command, agent_message, status_change, cost_update, log_line,
+// session_info) is in messages/; docs/messages.md describes it.
+//
+// Thread-safety: every member function may be called from any thread, except from inside a
+// callback (they wait for the runtime, which is what runs the callbacks). Callbacks of one
+// subscription run one at a time, on one of the engine's threads, in each session's order; they
+// must not block. Lifetime: the destructor stops every session (SIGTERM, SIGKILL after the grace),
+// delivers their last events, and joins every thread; no agent process outlives the engine, even
+// when the host process is killed.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "messages/commands.hpp"
+#include "messages/events.hpp"
+
+namespace agentrt {
+
+struct engine_options {
+  std::chrono::milliseconds stop_grace{5000};      // SIGTERM, then SIGKILL after this
+  std::chrono::milliseconds cleanup_grace{60000};  // an ended session stays listed this long
+  std::map<std::string, std::string> binaries;     // provider -> executable (default: PATH)
+  std::size_t threads = 0;                         // actor scheduler threads; 0: one per core
+};
+
+// What a subscription is told. Unset members are not called.
+struct event_callbacks {
+  std::function<void(const agent_message&)> on_message;
+  std::function<void(const status_change&)> on_status;
+  std::function<void(const cost_update&)> on_cost;
+  std::function<void(const log_line&)> on_log;
+};
+
+// The outcome of a command: ok, or the runtime's reason ("Session already running", ...).
+struct command_result {
+  bool ok = false;
+  std::string error;
+  explicit operator bool() const { return ok; }
+};
+
+class engine {
+ public:
+  explicit engine(engine_options opts = {});
+  ~engine();
+
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Starts a session (or runs an ended one again).
+  command_result start(query_command query);
+  // A follow-up; an interrupt of the current turn; a stop.
+  command_result prompt(const std::string& session_id, const std::string& text);
+  command_result interrupt(const std::string& session_id);
+  command_result stop(const std::string& session_id);
+  std::vector<session_info> list();
+
+  // Calls `callbacks` for the events of one session, or of every session (present and future)
+  // for an empty id. Returns the subscription's id.
+  std::uint64_t subscribe(const std::string& session_id, event_callbacks callbacks);
+  // No callback of the subscription runs once this returns.
+  void unsubscribe(std::uint64_t subscription);
+
+ private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace agentrt

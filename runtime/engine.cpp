@@ -1,0 +1,126 @@
+#include "agentrt/agentrt.hpp"
+
+#include <caf/all.hpp>
+
+#include <mutex>
+
+#include "actors/unexpected.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/runtime.hpp"
+
+namespace agentrt {
+
+namespace {
+
+constexpr auto command_timeout = std::chrono::seconds{30};
+
+// Calls a subscription's callbacks, one event at a time.
+caf::behavior callback_actor(caf::event_based_actor* self, event_callbacks cb) {
+  report_unexpected_on_stderr(self);
+  return {
+    [cb](const agent_message& m) {
+      if (cb.on_message) cb.on_message(m);
+    },
+    [cb](const status_change& s) {
+      if (cb.on_status) cb.on_status(s);
+    },
+    [cb](const cost_update& c) {
+      if (cb.on_cost) cb.on_cost(c);
+    },
+    [cb](const log_line& l) {
+      if (cb.on_log) cb.on_log(l);
+    },
+  };
+}
+
+runtime_options to_runtime(const engine_options& opts) {
+  runtime_options r;
+  r.policy.stop_grace = opts.stop_grace;
+  r.policy.cleanup_grace = opts.cleanup_grace;
+  r.launch.binaries = opts.binaries;
+  r.scheduler_threads = opts.threads;
+  return r;
+}
+
+}  // namespace
+
+class engine::impl {
+ public:
+  explicit impl(const engine_options& opts)
+      : rt(to_runtime(opts)), grace(opts.stop_grace + std::chrono::seconds{1}) {}
+
+  ~impl() {
+    // Stop the sessions while the callbacks still run, so the last events are delivered.
+    rt.stop_all(grace);
+    std::lock_guard<std::mutex> guard{mutex};
+    for (auto& [id, actor] : subscriptions)
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+
+  template <class Command>
+  command_result ask(Command cmd) {
+    caf::scoped_actor self{rt.system()};
+    command_result result;
+    self->request(rt.supervisor(), command_timeout, std::move(cmd))
+      .receive([&](const command_ack&) { result.ok = true; },
+               [&](const caf::error& err) { result.error = error_text(err); });
+    return result;
+  }
+
+  runtime rt;
+  std::chrono::milliseconds grace;
+  std::mutex mutex;
+  std::uint64_t next_id = 0;
+  std::map<std::uint64_t, caf::actor> subscriptions;
+};
+
+engine::engine(engine_options opts) : impl_(std::make_unique<impl>(opts)) {}
+
+engine::~engine() = default;
+
+command_result engine::start(query_command query) {
+  return impl_->ask(std::move(query));
+}
+
+command_result engine::prompt(const std::string& session_id, const std::string& text) {
+  return impl_->ask(prompt_command{session_id, text});
+}
+
+command_result engine::interrupt(const std::string& session_id) {
+  return impl_->ask(interrupt_command{session_id});
+}
+
+command_result engine::stop(const std::string& session_id) {
+  return impl_->ask(stop_command{session_id});
+}
+
+std::vector<session_info> engine::list() {
+  auto sessions = impl_->rt.list();
+  return sessions ? sessions->sessions : std::vector<session_info>{};
+}
+
+std::uint64_t engine::subscribe(const std::string& session_id, event_callbacks callbacks) {
+  auto actor = impl_->rt.system().spawn(callback_actor, std::move(callbacks));
+  impl_->ask(subscribe_command{session_id, actor, false});
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  impl_->subscriptions.emplace(++impl_->next_id, actor);
+  return impl_->next_id;
+}
+
+void engine::unsubscribe(std::uint64_t subscription) {
+  caf::actor actor;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mutex};
+    auto it = impl_->subscriptions.find(subscription);
+    if (it == impl_->subscriptions.end()) return;
+    actor = it->second;
+    impl_->subscriptions.erase(it);
+  }
+  caf::scoped_actor self{impl_->rt.system()};
+  self->monitor(actor);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});  // its callbacks are over
+}
+
+}  // namespace agentrt

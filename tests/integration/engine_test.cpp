@@ -1,0 +1,130 @@
+// The embedding API (include/agentrt/agentrt.hpp) as an embedding program uses it.
+
+#include <gtest/gtest.h>
+#include <agentrt/agentrt.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "support/processes.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct recorder {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::string> events;  // "<session> <kind> <detail>"
+  std::atomic<int> calls_in_flight{0};
+  bool overlapped = false;
+
+  agentrt::event_callbacks callbacks() {
+    agentrt::event_callbacks cb;
+    cb.on_message = [this](const agentrt::agent_message& m) {
+      add(m.session_id + " message " + m.type);
+    };
+    cb.on_status = [this](const agentrt::status_change& s) {
+      add(s.session_id + " status " + std::string{agentrt::to_string(s.status)});
+    };
+    cb.on_cost = [this](const agentrt::cost_update& c) { add(c.session_id + " cost"); };
+    return cb;
+  }
+  void add(std::string e) {
+    if (++calls_in_flight > 1) overlapped = true;
+    std::this_thread::sleep_for(1ms);  // room for an overlap, if callbacks could overlap
+    {
+      std::lock_guard<std::mutex> g{mutex};
+      events.push_back(std::move(e));
+    }
+    --calls_in_flight;
+    changed.notify_all();
+  }
+  bool wait_for(const std::string& e) {
+    std::unique_lock<std::mutex> lock{mutex};
+    return changed.wait_for(
+      lock, 10s, [&] { return std::find(events.begin(), events.end(), e) != events.end(); });
+  }
+};
+
+agentrt::engine_options options() {
+  agentrt::engine_options o;
+  o.binaries["fake"] = AGENTRT_FAKE_AGENT_PATH;
+  o.stop_grace = 1000ms;
+  return o;
+}
+
+agentrt::query_command fake(const std::string& id, const std::string& config = "{}") {
+  agentrt::query_command q;
+  q.session_id = id;
+  q.provider = "fake";
+  q.prompt = "p";
+  q.provider_config = config;
+  return q;
+}
+
+TEST(Engine, CallbacksSeeEverySessionEventOneAtATime) {
+  agentrt::engine engine{options()};
+  recorder all;
+  engine.subscribe("", all.callbacks());
+  ASSERT_TRUE(engine.start(fake("a", R"({"transcript":"tool"})")));
+  ASSERT_TRUE(engine.start(fake("b")));
+  ASSERT_TRUE(all.wait_for("a status done"));
+  ASSERT_TRUE(all.wait_for("b status done"));
+  EXPECT_FALSE(all.overlapped);
+  std::lock_guard<std::mutex> g{all.mutex};
+  EXPECT_EQ(std::count_if(all.events.begin(), all.events.end(),
+                          [](const std::string& e) { return e.rfind("a message", 0) == 0; }),
+            7);
+}
+
+TEST(Engine, CommandsReportTheRuntimesReasons) {
+  agentrt::engine engine{options()};
+  ASSERT_TRUE(engine.start(fake("dup", R"({"misbehave":"hang"})")));
+  auto again = engine.start(fake("dup"));
+  EXPECT_FALSE(again);
+  EXPECT_EQ(again.error, "Session already running");
+  EXPECT_EQ(engine.stop("nobody").error, "Session not found");
+  auto list = engine.list();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].session_id, "dup");
+}
+
+TEST(Engine, UnsubscribedCallbacksAreNotCalledAndTheDestructorStopsSessions) {
+  pid_t pid = 0, grandchild = 0;
+  {
+    agentrt::engine engine{options()};
+    recorder one;
+    std::mutex m;
+    std::condition_variable seen;
+    agentrt::event_callbacks logs;
+    logs.on_log = [&](const agentrt::log_line& l) {
+      std::lock_guard<std::mutex> g{m};
+      agentrt::test::parse_fake_pids(l.text, pid, grandchild);
+      seen.notify_all();
+    };
+    engine.subscribe("", logs);
+    auto sub = engine.subscribe("", one.callbacks());
+    ASSERT_TRUE(engine.start(fake("h", R"({"misbehave":["hang","fork-grandchild"]})")));
+    ASSERT_TRUE(one.wait_for("h status running"));
+    engine.unsubscribe(sub);
+    std::size_t before;
+    {
+      std::lock_guard<std::mutex> g{one.mutex};
+      before = one.events.size();
+    }
+    ASSERT_TRUE(engine.stop("h"));
+    std::this_thread::sleep_for(1500ms);
+    std::lock_guard<std::mutex> g{one.mutex};
+    EXPECT_EQ(one.events.size(), before) << "no callback after unsubscribe";
+    std::unique_lock<std::mutex> lock{m};
+    seen.wait_for(lock, 5s, [&] { return grandchild > 0; });
+    ASSERT_TRUE(engine.start(fake("left", R"({"misbehave":"hang"})")));
+  }
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 1s));
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 1s));
+}
+
+}  // namespace
