@@ -66,12 +66,42 @@ void check_drained(protocol_actor* self) {
 }
 
 // Sends a command; an error reply becomes an error line for the host.
-template <class Command>
-void command(protocol_actor* self, Command cmd, std::string session_id) {
+template <class Command, class OnAck>
+void command(protocol_actor* self, Command cmd, std::string session_id, OnAck on_ack) {
   self->request(self->state.supervisor, command_timeout, std::move(cmd))
     .then(
-      [](const command_ack&) {},
+      [on_ack](const command_ack&) mutable { on_ack(); },
       [session_id](const caf::error& err) { write_line(error_line(session_id, error_text(err))); });
+}
+
+template <class Command>
+void command(protocol_actor* self, Command cmd, std::string session_id) {
+  command(self, std::move(cmd), std::move(session_id), [] {});
+}
+
+// A session is live from the moment its query is accepted (its first status may come later);
+// one accepted while the sidecar drains is stopped at once.
+void track(protocol_actor* self, const std::string& id) {
+  self->state.sessions[id].live = true;
+  if (self->state.draining) command(self, stop_command{id}, id);
+}
+
+void on_status(protocol_actor* self, const status_change& s) {
+  auto& view = self->state.sessions[s.session_id];
+  if (wants_normalized(self, s.session_id)) write_line(status_line(s));
+  if (s.status == session_status::starting && !view.live) track(self, s.session_id);
+  if (s.status == session_status::running && view.started_generation != s.generation) {
+    view.started_generation = s.generation;
+    write_line(agent_started_line(s.session_id));
+  }
+  if (!is_terminal(s.status)) return;
+  view.live = false;
+  // A run that never started failed to spawn: the seed reports that as agent_error.
+  if (view.started_generation == s.generation)
+    write_line(agent_stopped_line(s));
+  else
+    write_line(agent_error_line(s.session_id, s.error));
+  check_drained(self);
 }
 
 void on_host_line(protocol_actor* self, const std::string& text) {
@@ -92,7 +122,7 @@ void on_host_line(protocol_actor* self, const std::string& text) {
           return write_line(error_line(r.query.session_id, "the sidecar is shutting down"));
         if (r.normalized) self->state.normalized.insert(r.query.session_id);
         auto id = r.query.session_id;
-        command(self, std::move(r.query), id);
+        command(self, std::move(r.query), id, [self, id] { track(self, id); });
       } else if constexpr (std::is_same_v<T, stop_request>) {
         command(self, stop_command{r.session_id}, r.session_id);
       } else if constexpr (std::is_same_v<T, prompt_request>) {
@@ -104,24 +134,6 @@ void on_host_line(protocol_actor* self, const std::string& text) {
       }
     },
     req);
-}
-
-void on_status(protocol_actor* self, const status_change& s) {
-  auto& view = self->state.sessions[s.session_id];
-  if (wants_normalized(self, s.session_id)) write_line(status_line(s));
-  if (s.status == session_status::starting) view.live = true;
-  if (s.status == session_status::running && view.started_generation != s.generation) {
-    view.started_generation = s.generation;
-    write_line(agent_started_line(s.session_id));
-  }
-  if (!is_terminal(s.status)) return;
-  view.live = false;
-  // A run that never started failed to spawn: the seed reports that as agent_error.
-  if (view.started_generation == s.generation)
-    write_line(agent_stopped_line(s));
-  else
-    write_line(agent_error_line(s.session_id, s.error));
-  check_drained(self);
 }
 
 caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normalized_all) {

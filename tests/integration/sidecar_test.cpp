@@ -62,7 +62,7 @@ json fake_query(const std::string& id, json config = json::object()) {
 
 TEST(Sidecar, EveryAgentEventComesBeforeItsSessionsAgentStopped) {
   sidecar sc;
-  constexpr int n = 50;
+  constexpr int n = 300;  // every line of every session is parsed: a mixed line would fail
   for (int i = 0; i < n; ++i) sc.send(fake_query("s" + std::to_string(i), {{"repeat", 20}}));
   std::set<std::string> stopped;
   std::map<std::string, int> events;
@@ -86,6 +86,48 @@ TEST(Sidecar, EveryAgentEventComesBeforeItsSessionsAgentStopped) {
   sc.proc.close_stdin();
   EXPECT_EQ(sc.next()["type"], "<eof>");
   EXPECT_EQ(sc.proc.wait_exit(), 0);
+}
+
+TEST(Sidecar, PingIsAnsweredWhileHundredsOfQueriesAreBeingStarted) {
+  sidecar sc;
+  constexpr int n = 300;
+  std::string burst;
+  for (int i = 0; i < n; ++i)
+    burst += fake_query("q" + std::to_string(i), {{"misbehave", "hang"}}).dump() + "\n";
+  burst += R"({"type":"ping"})"
+           "\n";
+  sc.proc.write(burst);
+  int started = 0;
+  auto lines = sc.until([&](const json& j) {
+    started += j["type"] == "agent_started";
+    return j["type"] == "pong" || started == n;
+  });
+  // The seed spawned every query before serving anything else; here spawns run on their own
+  // thread, so the pong does not wait for them.
+  EXPECT_EQ(lines.back()["type"], "pong");
+  EXPECT_LT(started, n);
+  sc.proc.close_stdin();
+  int stopped = 0;
+  sc.until([&](const json& j) {
+    stopped += j["type"] == "agent_stopped";
+    return j["type"] == "<eof>";
+  });
+  EXPECT_EQ(stopped, n);
+  EXPECT_EQ(sc.proc.wait_exit(), 0);
+}
+
+TEST(Sidecar, SigkillOfTheSidecarLeavesNoAgentAlive) {
+  sidecar sc;
+  sc.send(fake_query("k", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
+  pid_t pid = 0, grandchild = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, grandchild);
+    return grandchild > 0;
+  });
+  kill(sc.proc.pid, SIGKILL);
+  sc.proc.wait_exit();
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 2s));
 }
 
 TEST(Sidecar, BadLinesGetAnErrorAndTheOtherSessionsCarryOn) {
