@@ -108,6 +108,14 @@ std::uint64_t engine::subscribe(const std::string& session_id, event_callbacks c
   return impl_->next_id;
 }
 
+command_result engine::subscribe(const std::string& session_id, caf::actor subscriber, bool raw) {
+  return impl_->ask(subscribe_command{session_id, std::move(subscriber), raw});
+}
+
+caf::actor_system& engine::system() {
+  return impl_->rt.system();
+}
+
 void engine::unsubscribe(std::uint64_t subscription) {
   caf::actor actor;
   {

@@ -27,6 +27,7 @@
 
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
+#include "messages/subscription.hpp"
 
 namespace agentrt {
 
@@ -71,6 +72,11 @@ class engine {
   // Calls `callbacks` for the events of one session, or of every session (present and future)
   // for an empty id. Returns the subscription's id.
   std::uint64_t subscribe(const std::string& session_id, event_callbacks callbacks);
+  // The same for an actor of your own (of this engine's actor system(), or remote): it receives
+  // agent_message, status_change, cost_update and log_line; with raw, also raw_line.
+  command_result subscribe(const std::string& session_id, caf::actor subscriber, bool raw = false);
+  // The actor system the engine runs on, for spawning such actors.
+  caf::actor_system& system();
   // No callback of the subscription runs once this returns.
   void unsubscribe(std::uint64_t subscription);
 

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <agentrt/agentrt.hpp>
+#include <caf/all.hpp>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "messages/type_ids.hpp"
 #include "support/processes.hpp"
 
 namespace {
@@ -78,6 +80,23 @@ TEST(Engine, CallbacksSeeEverySessionEventOneAtATime) {
   EXPECT_EQ(std::count_if(all.events.begin(), all.events.end(),
                           [](const std::string& e) { return e.rfind("a message", 0) == 0; }),
             7);
+}
+
+TEST(Engine, AnActorOfYourOwnCanSubscribe) {
+  agentrt::engine engine{options()};
+  caf::scoped_actor self{engine.system()};
+  ASSERT_TRUE(engine.subscribe("", caf::actor{self}, true));
+  ASSERT_TRUE(engine.start(fake("act")));
+  int raw = 0, messages = 0;
+  bool done = false;
+  while (!done)
+    self->receive([&](const agentrt::raw_line&) { ++raw; },
+                  [&](const agentrt::agent_message&) { ++messages; },
+                  [&](const agentrt::status_change& s) { done = agentrt::is_terminal(s.status); },
+                  [](const agentrt::cost_update&) {}, [](const agentrt::log_line&) {},
+                  caf::after(std::chrono::seconds{10}) >> [&] { done = true; });
+  EXPECT_EQ(raw, 3);
+  EXPECT_EQ(messages, 3);
 }
 
 TEST(Engine, CommandsReportTheRuntimesReasons) {
