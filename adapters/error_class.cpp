@@ -32,12 +32,12 @@ classified_error classify_error(std::string_view text) {
   constexpr auto icase = std::regex::icase | std::regex::optimize;
   static const rule rules[] = {
     {error_class::rate_limit, 30000,
-     std::regex{"rate.?limit|429|too many requests|throttl", icase}},
-    {error_class::auth, 0, std::regex{"401|invalid.?api.?key|authentication|unauthorized", icase}},
+     std::regex{R"(rate.?limit|\b429\b|too many requests|throttl)", icase}},
+    {error_class::auth, 0, std::regex{R"(\b401\b|invalid.?api.?key|authentication|unauthorized)", icase}},
     {error_class::quota, 0,
      std::regex{"insufficient.?quota|billing|payment|exceeded.*quota|credit|usage.?limit", icase}},
     {error_class::overloaded, 15000,
-     std::regex{"overloaded|503|529|service.?unavailable|capacity", icase}},
+     std::regex{R"(overloaded|\b503\b|\b529\b|service.?unavailable|capacity)", icase}},
     {error_class::network, 5000,
      std::regex{"ECONNREFUSED|ECONNRESET|ETIMEDOUT|network|fetch.?failed|dns", icase}},
   };

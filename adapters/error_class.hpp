@@ -1,6 +1,7 @@
 #pragma once
 // Classifying an agent's error text, so that a caller can tell a rate limit (retry later) from a
-// bad key (do not). First match wins, case-insensitive (seed-runtime.md section 4).
+// bad key (do not). First match wins, case-insensitive (seed-runtime.md section 4). Status codes
+// match as whole numbers only: a port like :34291 in a URL is not a 429.
 
 #include <cstdint>
 #include <string_view>

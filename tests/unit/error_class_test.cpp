@@ -39,6 +39,13 @@ TEST(ErrorClass, SeedVectors) {
   expect_class("", error_class::unknown, 0);
 }
 
+TEST(ErrorClass, StatusCodesMatchAsWholeNumbersNotInsidePorts) {
+  expect_class("Ollama at http://127.0.0.1:34291 is not reachable: ECONNREFUSED",
+               error_class::network, 5000);
+  expect_class("http://host:4010/v1 said 401", error_class::auth, 0);
+  expect_class("status=429", error_class::rate_limit, 30000);
+}
+
 TEST(ErrorClass, FirstMatchWins) {
   // Both a rate limit and a 401 are named: rate_limit comes first.
   expect_class("429 after 401", error_class::rate_limit, 30000);
