@@ -33,7 +33,8 @@ classified_error classify_error(std::string_view text) {
   static const rule rules[] = {
     {error_class::rate_limit, 30000,
      std::regex{R"(rate.?limit|\b429\b|too many requests|throttl)", icase}},
-    {error_class::auth, 0, std::regex{R"(\b401\b|invalid.?api.?key|authentication|unauthorized)", icase}},
+    {error_class::auth, 0,
+     std::regex{R"(\b401\b|invalid.?api.?key|authentication|unauthorized)", icase}},
     {error_class::quota, 0,
      std::regex{"insufficient.?quota|billing|payment|exceeded.*quota|credit|usage.?limit", icase}},
     {error_class::overloaded, 15000,
