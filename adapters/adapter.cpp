@@ -27,10 +27,4 @@ agent_message make_error_message(const std::string& text) {
   return msg;
 }
 
-const std::vector<std::string>& known_providers() {
-  static const std::vector<std::string> all = {"claude", "codex", "gemini",
-                                               "ollama", "aider", "fake"};
-  return all;
-}
-
 }  // namespace agentrt::adapters

@@ -64,7 +64,4 @@ agent_message make_error_message(const std::string& text);
 // "fake" speaks claude's format.
 std::unique_ptr<provider_adapter> make_adapter(const std::string& provider);
 
-// The providers make_adapter knows.
-const std::vector<std::string>& known_providers();
-
 }  // namespace agentrt::adapters

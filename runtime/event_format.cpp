@@ -90,7 +90,7 @@ std::string to_json_line(const cost_update& c) {
 }
 
 std::string to_json_line(const log_line& l) {
-  return dump({{"kind", "log"}, {"sessionId", l.session_id}, {"seq", l.seq}, {"text", l.text}});
+  return tagged_line("kind", "log", l.session_id, {{"text", l.text}, {"seq", l.seq}});
 }
 
 std::string to_text(const agent_message& m) {
