@@ -19,8 +19,9 @@ struct message_adapter_state {
   std::vector<caf::actor> subscribers;
   std::vector<caf::actor> raw_subscribers;  // also get raw_line
   std::uint64_t seq = 0;
-  std::string provider_session_id;  // the latest one told to the session
-  adapters::adapter_output out;     // reused across lines
+  std::string provider_session_id;              // the latest one told to the session
+  adapters::adapter_output out;                 // reused across lines
+  std::optional<cost_update> cost_for_session;  // the latest totals, not told to the session yet
 
   static inline const char* name = "message_adapter";
 };
@@ -35,19 +36,31 @@ void publish(adapter_actor* self, Event ev) {
   for (const auto& sub : st.subscribers) self->send(sub, ev);
 }
 
+// The session learns the totals once per batch of lines (they are cumulative), and before a
+// turn event, so that it never reports a finished turn with older figures.
+void tell_session_cost(adapter_actor* self) {
+  auto& st = self->state;
+  if (!st.cost_for_session) return;
+  self->send(st.session, *st.cost_for_session);
+  st.cost_for_session.reset();
+}
+
 // Publishes what the adapter made of one line (or partial line).
 void publish_output(adapter_actor* self) {
   auto& st = self->state;
   for (auto& msg : st.out.messages) publish(self, std::move(msg));
   if (st.out.cost) {
     publish(self, *st.out.cost);
-    self->send(st.session, *st.out.cost);
+    st.cost_for_session = *st.out.cost;
   }
   if (const auto& id = st.out.provider_session_id; !id.empty() && id != st.provider_session_id) {
     st.provider_session_id = id;
     self->send(st.session, provider_session_seen{id});
   }
-  if (st.out.turn) self->send(st.session, *st.out.turn);
+  if (st.out.turn) {
+    tell_session_cost(self);
+    self->send(st.session, *st.out.turn);
+  }
 }
 
 void normalize_line(adapter_actor* self, std::string_view line) {
@@ -95,6 +108,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
         for (const auto& line : batch.lines) normalize_line(self, line);
       else
         for (auto& line : batch.lines) publish(self, log_line{{}, std::move(line), 0});
+      tell_session_cost(self);
       return lines_consumed{batch.bytes};
     },
     [self](const oversize_line& skipped) {
@@ -107,6 +121,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       self->state.out.clear();
       self->state.adapter->on_partial(partial.text, self->state.out);
       publish_output(self);
+      tell_session_cost(self);
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
     [self](status_change& change) { publish(self, std::move(change)); },

@@ -5,6 +5,7 @@
 #include "adapters/codex_adapter.hpp"
 #include "adapters/emit.hpp"
 #include "adapters/gemini_adapter.hpp"
+#include "adapters/json_text.hpp"
 #include "adapters/ollama_adapter.hpp"
 
 namespace agentrt::adapters {
@@ -22,7 +23,7 @@ agent_message make_error_message(const std::string& text) {
   agent_message msg;
   msg.id = random_uuid();
   msg.type = "error";
-  msg.content = error_content(text).dump(-1, ' ', false, json::error_handler_t::replace);
+  msg.content = to_json_text(error_content(text));
   msg.timestamp_ms = now_ms();
   return msg;
 }

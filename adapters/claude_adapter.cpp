@@ -165,6 +165,7 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
   } else if (type == "result") {
     on_result(ev, e, totals_);
     turn_usage_.clear();  // the result's usage covers the turn
+    turn_sum_ = {};
   } else if (type == "stream_event") {
     on_stream_event(ev, e);
   } else if (is_control_type(type)) {
@@ -177,15 +178,27 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
 void claude_adapter::track_usage(const std::string& message_id, const usage& u,
                                  adapter_output& out) {
   if (message_id.empty()) return;
-  turn_usage_[message_id] = u;
+  auto& latest = turn_usage_[message_id];
+  (turn_sum_ -= latest) += u;
+  latest = u;
   cost_update progress = totals_;
-  for (const auto& [id, seen] : turn_usage_) {
-    progress.input_tokens += seen.input;
-    progress.output_tokens += seen.output;
-    progress.cache_read_tokens += seen.cache_read;
-    progress.cache_creation_tokens += seen.cache_creation;
-  }
+  progress.input_tokens += turn_sum_.input;
+  progress.output_tokens += turn_sum_.output;
+  progress.cache_read_tokens += turn_sum_.cache_read;
+  progress.cache_creation_tokens += turn_sum_.cache_creation;
   out.cost = progress;
+}
+
+claude_adapter::usage& claude_adapter::usage::operator+=(const usage& u) {
+  input += u.input, output += u.output, cache_read += u.cache_read;
+  cache_creation += u.cache_creation;
+  return *this;
+}
+
+claude_adapter::usage& claude_adapter::usage::operator-=(const usage& u) {
+  input -= u.input, output -= u.output, cache_read -= u.cache_read;
+  cache_creation -= u.cache_creation;
+  return *this;
 }
 
 }  // namespace agentrt::adapters

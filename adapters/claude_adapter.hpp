@@ -23,6 +23,8 @@ class claude_adapter final : public provider_adapter {
  private:
   struct usage {
     std::uint64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+    usage& operator+=(const usage& u);
+    usage& operator-=(const usage& u);
   };
   // Token progress during a turn: the assistant lines of one response share its message.id and
   // its usage, so each id counts once (its latest figures), never once per line.
@@ -30,6 +32,7 @@ class claude_adapter final : public provider_adapter {
 
   cost_update totals_;                       // confirmed by results
   std::map<std::string, usage> turn_usage_;  // the running turn's responses, by message.id
+  usage turn_sum_;                           // the sum of turn_usage_
 };
 
 }  // namespace agentrt::adapters

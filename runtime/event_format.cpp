@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/json_text.hpp"
+
 #include <cstdio>
 #include <cstring>
 
@@ -11,9 +13,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+using adapters::append_json;
+using adapters::append_quoted;
+using adapters::to_json_text;
 
 json parse_content(const std::string& text) {
   json j = json::parse(text, nullptr, false);
@@ -41,14 +43,24 @@ std::string signal_name(int sig) {
   return abbrev != nullptr ? std::string{"SIG"} + abbrev : "SIG" + std::to_string(sig);
 }
 
-json message_fields(const agent_message& m) {
-  json j = {{"id", m.id},
-            {"type", m.type},
-            {"content", parse_content(m.content)},
-            {"timestamp", m.timestamp_ms},
-            {"seq", m.seq}};
-  if (!m.parent_id.empty()) j["parentId"] = m.parent_id;
-  return j;
+void append_message_fields(std::string& out, const agent_message& m) {
+  // The content is spliced in as the adapter wrote it: parsing it again to embed it cost more
+  // than everything else on the path of a normalized line.
+  out += "\"content\":";
+  if (!m.content.empty() && m.content.front() == '{')
+    out += m.content;
+  else
+    append_quoted(out, m.content);
+  out += ",\"id\":";
+  append_quoted(out, m.id);
+  if (!m.parent_id.empty()) {
+    out += ",\"parentId\":";
+    append_quoted(out, m.parent_id);
+  }
+  out += ",\"seq\":" + std::to_string(m.seq);
+  out += ",\"timestamp\":" + std::to_string(m.timestamp_ms);
+  out += ",\"type\":";
+  append_quoted(out, m.type);
 }
 
 json status_fields(const status_change& s) {
@@ -74,11 +86,16 @@ std::string tagged_line(const char* key, const char* tag, const std::string& ses
                         json fields) {
   json j = {{key, tag}, {"sessionId", session_id}};
   j.update(fields);
-  return dump(j);
+  return to_json_text(j);
 }
 
 std::string to_json_line(const agent_message& m) {
-  return tagged_line("kind", "message", m.session_id, message_fields(m));
+  std::string line = "{\"kind\":\"message\",\"sessionId\":";
+  append_quoted(line, m.session_id);
+  line += ',';
+  append_message_fields(line, m);
+  line += '}';
+  return line;
 }
 
 std::string to_json_line(const status_change& s) {
@@ -103,10 +120,11 @@ std::string to_text(const agent_message& m) {
   if (m.type == "text" || m.type == "thinking")
     body = str("text");
   else if (m.type == "tool_call")
-    body = str("name") + " " + (c.contains("input") ? dump(c["input"]) : "");
+    body = str("name") + " " + (c.contains("input") ? to_json_text(c["input"]) : "");
   else if (m.type == "tool_result")
-    body = c.contains("output") && c["output"].is_string() ? c["output"].get<std::string>()
-                                                           : dump(c.value("output", json()));
+    body = c.contains("output") && c["output"].is_string()
+             ? c["output"].get<std::string>()
+             : to_json_text(c.value("output", json()));
   else if (m.type == "init")
     body = "model " + str("model") + ", cwd " + str("cwd");
   else if (m.type == "error" || m.type == "status")
@@ -114,7 +132,7 @@ std::string to_text(const agent_message& m) {
   else if (m.type == "cost")
     body = money(c.value("totalCostUsd", 0.0)) + (c.value("isError", false) ? " (error)" : "");
   else
-    body = dump(c);
+    body = to_json_text(c);
   return "[" + m.session_id + "] " + m.type + ": " + shorten(body, 200);
 }
 

@@ -11,7 +11,8 @@
 namespace agentrt {
 
 // The fields of each event, without the session id and the line's kind or type.
-nlohmann::json message_fields(const agent_message& m);  // id, type, parentId?, content, ...
+// Appends "content":…,"id":…,"parentId":…,"seq":…,"timestamp":…,"type":… (no braces).
+void append_message_fields(std::string& out, const agent_message& m);
 nlohmann::json status_fields(const status_change& s);
 nlohmann::json cost_fields(const cost_update& c);
 

@@ -22,7 +22,9 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   config_ = std::make_unique<caf::actor_system_config>();
   config_->add_message_types<caf::id_block::agentrt>();
   std::size_t threads = opts_.scheduler_threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  // One core is left to the I/O thread and the agents: measured on 2 cores, one scheduler
+  // thread spent half the CPU per event of two (BENCHMARKS.md).
+  if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));
   system_ = std::make_unique<caf::actor_system>(*config_);

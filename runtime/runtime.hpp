@@ -27,7 +27,7 @@ struct runtime_options {
   providers::launch_config launch;
   process::process_host_options host;
   http::ollama_options ollama;
-  std::size_t scheduler_threads = 0;  // 0: one per core
+  std::size_t scheduler_threads = 0;  // 0: one per core but one, at least one
 };
 
 class runtime {

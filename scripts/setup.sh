@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libcaf-dev nlohmann-json3-dev
+  libcaf-dev nlohmann-json3-dev libsimdjson-dev
   libboost1.81-dev libboost-filesystem1.81-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev

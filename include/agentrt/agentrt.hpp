@@ -35,7 +35,7 @@ struct engine_options {
   std::chrono::milliseconds stop_grace{5000};      // SIGTERM, then SIGKILL after this
   std::chrono::milliseconds cleanup_grace{60000};  // an ended session stays listed this long
   std::map<std::string, std::string> binaries;     // provider -> executable (default: PATH)
-  std::size_t threads = 0;                         // actor scheduler threads; 0: one per core
+  std::size_t threads = 0;  // actor scheduler threads; 0: one per core but one, at least one
 };
 
 // What a subscription is told. Unset members are not called.

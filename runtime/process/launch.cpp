@@ -5,6 +5,7 @@
 #include <boost/process/v2/stdio.hpp>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -30,7 +31,8 @@ std::string errno_text(int err) {
   return text;
 }
 
-// Runs in the child between fork and exec: only async-signal-safe calls.
+// Runs in the child between vfork and exec. The child shares the runtime's memory: only
+// system calls, no allocation, no lock, and nothing written that the parent reads.
 struct agent_child_setup {
   pid_t parent;
 
@@ -39,23 +41,47 @@ struct agent_child_setup {
     if (setpgid(0, 0) != 0) return {errno, bp::system_category()};
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the runtime died before the line above
+    // The agent gets default dispositions: ignored signals would stay ignored across exec, and
+    // a runtime handler must not run on the shared memory before exec.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction current {};
+      if (sigaction(sig, nullptr, &current) == 0 && current.sa_handler != SIG_DFL)
+        sigaction(sig, &dfl, nullptr);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Ignored signals stay ignored across exec; the agent gets the defaults.
-    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) signal(sig, SIG_DFL);
     // Nothing but 0-2 may reach the agent (the runtime's other fds may lack FD_CLOEXEC).
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     return {};
   }
 };
 
-// Boost.Process v2's launchers call execution_context::notify_fork in the child, which allocates
-// (boostorg/process#430, chriskohlhoff/asio#1503): with other threads running, the child can wait
-// forever on a lock one of them held at the fork (seen under AddressSanitizer). This launcher keeps
-// Boost's initializer protocol (on_setup, on_exec_setup, on_error, on_success) but runs only
-// async-signal-safe code between fork and exec, and reaps a child whose exec failed.
-struct fork_safe_launcher : bp::posix::default_launcher {
+// Blocks every signal in the calling thread for its lifetime: the vfork child starts with the
+// parent thread's mask, so no signal is handled before the child resets the dispositions.
+struct all_signals_blocked {
+  sigset_t saved;
+  all_signals_blocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+  }
+  ~all_signals_blocked() { pthread_sigmask(SIG_SETMASK, &saved, nullptr); }
+  all_signals_blocked(const all_signals_blocked&) = delete;
+  all_signals_blocked& operator=(const all_signals_blocked&) = delete;
+};
+
+// Boost.Process v2's launchers fork() and call execution_context::notify_fork in the child,
+// which allocates (boostorg/process#430, chriskohlhoff/asio#1503): with other threads running,
+// the child can wait forever on a lock one of them held at the fork (seen under
+// AddressSanitizer). fork() also copies the runtime's page tables and leaves its memory
+// copy-on-write, so every thread then pays page faults and TLB shootdowns: measured as about a
+// third of the sidecar's CPU at 500 concurrent spawns. This launcher keeps Boost's initializer
+// protocol (on_setup, on_exec_setup, on_error, on_success) but starts the child with vfork(),
+// as posix_spawn does, runs only system calls until exec, and reaps a child whose exec failed.
+struct vfork_launcher : bp::posix::default_launcher {
   // The child's pid, or -1 with `ec` set. No asio object is made: the caller watches the
   // child through its own pidfd (an io_context would need fds, which may be what ran out).
   template <class... Inits>
@@ -69,12 +95,14 @@ struct fork_safe_launcher : bp::posix::default_launcher {
     }
     ec = bp::posix::detail::on_setup(*this, exe, argv, inits...);
     if (!ec) {
-      pid = ::fork();
+      all_signals_blocked blocked;
+      pid = ::vfork();
       if (pid == 0) {
-        close(report[0]);
-        ec = bp::posix::detail::on_exec_setup(*this, exe, argv, inits...);
-        if (!ec) execve(exe.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(env));
-        int err = ec ? ec.value() : errno;
+        // The parent is suspended until exec or _exit; the report pipe carries the error.
+        auto child_ec = bp::posix::detail::on_exec_setup(*this, exe, argv, inits...);
+        if (!child_ec)
+          execve(exe.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(env));
+        int err = child_ec ? child_ec.value() : errno;
         [[maybe_unused]] auto n = write(report[1], &err, sizeof err);
         _exit(127);
       }
@@ -153,7 +181,7 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
   for (const auto& e : spec.env) envp.push_back(e.c_str());
   envp.push_back(nullptr);
 
-  fork_safe_launcher launcher;
+  vfork_launcher launcher;
   launcher.env = envp.data();
   bp::error_code ec;
   bp::process_stdio stdio{in.fds[0], out.fds[1], err.fds[1]};

@@ -1,5 +1,6 @@
 #include "runtime/sidecar/protocol.hpp"
 
+#include "adapters/json_text.hpp"
 #include "runtime/event_format.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +12,7 @@ namespace {
 using json = nlohmann::json;
 
 std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return adapters::to_json_text(j);
 }
 
 // Reads optional fields of a request; the first wrongly typed one becomes the error.
@@ -162,10 +163,18 @@ std::string agent_started_line(const std::string& session_id) {
 
 std::string agent_event_line(const raw_line& raw) {
   // A JSON line is embedded as it is, without a parse: the event is the provider's own.
-  std::string prefix = dump({{"type", "agent_event"}, {"sessionId", raw.session_id}});
-  prefix.pop_back();
-  if (raw.json) return prefix + ",\"event\":" + raw.line + "}";
-  return prefix + ",\"event\":" + dump({{"type", "raw"}, {"text", raw.line}}) + "}";
+  std::string line = R"({"type":"agent_event","sessionId":)";
+  adapters::append_quoted(line, raw.session_id);
+  line += R"(,"event":)";
+  if (raw.json) {
+    line += raw.line;
+  } else {
+    line += R"({"type":"raw","text":)";
+    adapters::append_quoted(line, raw.line);
+    line += '}';
+  }
+  line += '}';
+  return line;
 }
 
 std::string agent_log_line(const log_line& log) {
@@ -185,8 +194,12 @@ std::string agent_stopped_line(const status_change& s) {
 }
 
 std::string agent_message_line(const agent_message& m) {
-  return dump(
-    {{"type", "agent_message"}, {"sessionId", m.session_id}, {"message", message_fields(m)}});
+  std::string line = R"({"type":"agent_message","sessionId":)";
+  adapters::append_quoted(line, m.session_id);
+  line += R"(,"message":{)";
+  append_message_fields(line, m);
+  line += "}}";
+  return line;
 }
 
 std::string status_line(const status_change& s) {

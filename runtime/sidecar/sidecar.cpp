@@ -22,6 +22,18 @@ namespace {
 
 constexpr auto command_timeout = std::chrono::seconds{30};
 
+void write_all(const std::string& bytes) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the host is gone; there is nobody to tell
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
 struct session_view {
   std::uint64_t started_generation = 0;  // agent_started was written for it
   bool live = true;
@@ -34,22 +46,38 @@ struct protocol_state {
   std::map<std::string, session_view> sessions;
   caf::typed_response_promise<command_ack> drained;  // answered once no session is live
   bool draining = false;
+  std::string output;  // lines not written yet
+  bool flush_queued = false;
+
+  ~protocol_state() { write_all(output); }
 
   static inline const char* name = "sidecar";
 };
 
 using protocol_actor = caf::stateful_actor<protocol_state>;
 
-void write_line(std::string line) {
-  line += '\n';
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDOUT_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the host is gone; there is nobody to tell
-    p += n;
-    left -= static_cast<std::size_t>(n);
+// Lines are collected and written once the messages queued before them are handled: one
+// write(2) per burst instead of one per line. Replies to the host's control commands (pong)
+// are written at once.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+enum class flush { when_idle, now };
+
+void write_output(protocol_actor* self) {
+  auto& st = self->state;
+  write_all(st.output);
+  st.output.clear();
+}
+
+void emit(protocol_actor* self, const std::string& line, flush when = flush::when_idle) {
+  constexpr std::size_t flush_at = 64 * 1024;
+  auto& st = self->state;
+  st.output += line;
+  st.output += '\n';
+  if (when == flush::now || st.output.size() >= flush_at || self->mailbox().empty()) {
+    write_output(self);
+  } else if (!st.flush_queued) {
+    st.flush_queued = true;
+    self->send(self, flush_atom::value);
   }
 }
 
@@ -69,9 +97,10 @@ void check_drained(protocol_actor* self) {
 template <class Command, class OnAck>
 void command(protocol_actor* self, Command cmd, std::string session_id, OnAck on_ack) {
   self->request(self->state.supervisor, command_timeout, std::move(cmd))
-    .then(
-      [on_ack](const command_ack&) mutable { on_ack(); },
-      [session_id](const caf::error& err) { write_line(error_line(session_id, error_text(err))); });
+    .then([on_ack](const command_ack&) mutable { on_ack(); },
+          [self, session_id](const caf::error& err) {
+            emit(self, error_line(session_id, error_text(err)));
+          });
 }
 
 template <class Command>
@@ -88,19 +117,19 @@ void track(protocol_actor* self, const std::string& id) {
 
 void on_status(protocol_actor* self, const status_change& s) {
   auto& view = self->state.sessions[s.session_id];
-  if (wants_normalized(self, s.session_id)) write_line(status_line(s));
+  if (wants_normalized(self, s.session_id)) emit(self, status_line(s));
   if (s.status == session_status::starting && !view.live) track(self, s.session_id);
   if (s.status == session_status::running && view.started_generation != s.generation) {
     view.started_generation = s.generation;
-    write_line(agent_started_line(s.session_id));
+    emit(self, agent_started_line(s.session_id));
   }
   if (!is_terminal(s.status)) return;
   view.live = false;
   // A run that never started failed to spawn: the seed reports that as agent_error.
   if (view.started_generation == s.generation)
-    write_line(agent_stopped_line(s));
+    emit(self, agent_stopped_line(s));
   else
-    write_line(agent_error_line(s.session_id, s.error));
+    emit(self, agent_error_line(s.session_id, s.error));
   check_drained(self);
 }
 
@@ -110,16 +139,16 @@ void on_host_line(protocol_actor* self, const std::string& text) {
     [&](auto& r) {
       using T = std::decay_t<decltype(r)>;
       if constexpr (std::is_same_v<T, ping_request>) {
-        write_line(pong_line());
+        emit(self, pong_line(), flush::now);
       } else if constexpr (std::is_same_v<T, list_request>) {
         self->request(self->state.supervisor, command_timeout, list_command{})
-          .then([](const session_list& list) { write_line(sessions_line(list)); },
-                [](const caf::error& err) { write_line(error_line({}, error_text(err))); });
+          .then([self](const session_list& list) { emit(self, sessions_line(list)); },
+                [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
       } else if constexpr (std::is_same_v<T, options_request>) {
         self->state.normalized_all = r.normalized;
       } else if constexpr (std::is_same_v<T, query_request>) {
         if (self->state.draining)
-          return write_line(error_line(r.query.session_id, "the sidecar is shutting down"));
+          return emit(self, error_line(r.query.session_id, "the sidecar is shutting down"));
         if (r.normalized) self->state.normalized.insert(r.query.session_id);
         auto id = r.query.session_id;
         command(self, std::move(r.query), id, [self, id] { track(self, id); });
@@ -130,7 +159,7 @@ void on_host_line(protocol_actor* self, const std::string& text) {
       } else if constexpr (std::is_same_v<T, interrupt_request>) {
         command(self, interrupt_command{r.session_id}, r.session_id);
       } else {
-        write_line(error_line(r.session_id, r.message));
+        emit(self, error_line(r.session_id, r.message));
       }
     },
     req);
@@ -142,13 +171,17 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normali
   self->state.normalized_all = normalized_all;
   return {
     [self](const host_line& line) { on_host_line(self, line.text); },
-    [self](const raw_line& raw) { write_line(agent_event_line(raw)); },
-    [self](const log_line& log) { write_line(agent_log_line(log)); },
+    [self](flush_atom) {
+      self->state.flush_queued = false;
+      write_output(self);
+    },
+    [self](const raw_line& raw) { emit(self, agent_event_line(raw)); },
+    [self](const log_line& log) { emit(self, agent_log_line(log)); },
     [self](const agent_message& m) {
-      if (wants_normalized(self, m.session_id)) write_line(agent_message_line(m));
+      if (wants_normalized(self, m.session_id)) emit(self, agent_message_line(m));
     },
     [self](const cost_update& c) {
-      if (wants_normalized(self, c.session_id)) write_line(cost_line(c));
+      if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));
     },
     [self](const status_change& s) { on_status(self, s); },
     [self](const drain_request&) -> caf::result<command_ack> {
@@ -186,7 +219,7 @@ int run_sidecar(const sidecar_options& opts) {
     self->request(rt.supervisor(), command_timeout, subscribe_command{"", actor, true})
       .receive([](const command_ack&) {}, [](const caf::error&) {});
   }
-  write_line(ready_line());
+  write_all(ready_line() + "\n");
 
   std::string pending;
   char buf[65536];

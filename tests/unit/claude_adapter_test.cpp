@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <regex>
+
 #include "support/shared_dir.hpp"
 
 namespace {
@@ -88,6 +90,17 @@ TEST(ClaudeAdapter, AssistantTextBlock) {
   EXPECT_EQ(out.messages[0].type, "text");
   EXPECT_EQ(content(out.messages[0]), json({{"text", "Hello"}}));
   EXPECT_EQ(out.messages[0].parent_id, "");
+}
+
+TEST(ClaudeAdapter, EventsWithoutUuidGetFreshVersion4Ids) {
+  json line = {{"type", "assistant"},
+               {"message", {{"content", json::array({{{"type", "text"}, {"text", "hi"}}})}}}};
+  auto first = parse(line), second = parse(line);
+  ASSERT_EQ(first.messages.size(), 1u);
+  ASSERT_EQ(second.messages.size(), 1u);
+  const std::regex v4{"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-text-0"};
+  EXPECT_TRUE(std::regex_match(first.messages[0].id, v4)) << first.messages[0].id;
+  EXPECT_NE(first.messages[0].id, second.messages[0].id);
 }
 
 TEST(ClaudeAdapter, ThinkingFallsBackToText) {
@@ -304,14 +317,15 @@ TEST(ClaudeAdapter, UsageOfOneResponseCountsOnceWhateverTheNumberOfLines) {
   };
   adapter.on_line(line("a1", "msg_1", 120, 1), out);
   out.clear();
-  adapter.on_line(line("a2", "msg_1", 120, 1), out);  // same response, second block
+  adapter.on_line(line("a2", "msg_1", 120, 9), out);  // same response, second block
   ASSERT_TRUE(out.cost);
   EXPECT_EQ(out.cost->input_tokens, 120u) << "not 240: one response, one usage";
+  EXPECT_EQ(out.cost->output_tokens, 9u) << "its latest figures, not 1 + 9";
   out.clear();
   adapter.on_line(line("a3", "msg_2", 130, 5), out);
   ASSERT_TRUE(out.cost);
   EXPECT_EQ(out.cost->input_tokens, 250u);
-  EXPECT_EQ(out.cost->output_tokens, 6u);
+  EXPECT_EQ(out.cost->output_tokens, 14u);
   out.clear();
   adapter.on_line(json({{"type", "result"},
                         {"total_cost_usd", 0.01},
