@@ -1,7 +1,9 @@
-// Micro benchmarks of the hot path's pure parts: line splitting and the claude adapter.
-//   ./build/bench/agentrt_micro_bench [--benchmark_format=json]
-// Each reports bytes/s (MB/s) and items/s (lines/s). The adapter runs on the real claude captures
-// in ../shared/fixtures/real-cli when present, else on the fake agent's bundled transcript.
+// Micro benchmarks of the hot path's pure parts: line splitting, each adapter with a real
+// capture, and CAF's binary serialization of a normalized message (what crosses a node link).
+//   ./build/agentrt_micro_bench [--benchmark_format=json]
+// Each reports bytes/s (MB/s) and items/s (lines/s, messages/s). The adapters run on the real
+// CLI captures in ../shared/fixtures/real-cli (claude, codex, gemini; there is no capture of
+// ollama or aider); claude falls back to the fake agent's bundled transcript without them.
 
 #include <benchmark/benchmark.h>
 
@@ -10,21 +12,25 @@
 #include <string>
 #include <vector>
 
-#include "adapters/claude_adapter.hpp"
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
+#include "adapters/adapter.hpp"
+#include "messages/events.hpp"
 #include "runtime/process/line_splitter.hpp"
 
 namespace {
 
-std::vector<std::string> claude_lines() {
+std::vector<std::string> capture_lines(const std::string& provider) {
   std::vector<std::string> lines;
   std::filesystem::path dir = std::filesystem::path{AGENTRT_SHARED_DIR} / "fixtures" / "real-cli";
   std::vector<std::filesystem::path> files;
   if (std::filesystem::is_directory(dir))
     for (const auto& e : std::filesystem::directory_iterator{dir})
-      if (e.path().filename().string().rfind("claude-", 0) == 0 &&
+      if (e.path().filename().string().rfind(provider + "-", 0) == 0 &&
           e.path().extension() == ".stdout")
         files.push_back(e.path());
-  files.push_back(AGENTRT_TRANSCRIPT);
+  if (provider == "claude") files.push_back(AGENTRT_TRANSCRIPT);
   for (const auto& f : files) {
     std::ifstream in{f};
     for (std::string line; std::getline(in, line);)
@@ -42,7 +48,7 @@ std::string joined(const std::vector<std::string>& lines) {
 // Splits the captures' bytes fed in reads of state.range(0) bytes.
 void BM_LineSplitter(benchmark::State& state) {
   std::string stream;
-  while (stream.size() < (4u << 20)) stream += joined(claude_lines());
+  while (stream.size() < (4u << 20)) stream += joined(capture_lines("claude"));
   const auto read_size = static_cast<std::size_t>(state.range(0));
   std::size_t lines = 0;
   for (auto _ : state) {
@@ -58,23 +64,52 @@ void BM_LineSplitter(benchmark::State& state) {
 }
 BENCHMARK(BM_LineSplitter)->Arg(4096)->Arg(65536);
 
-void BM_ClaudeAdapter(benchmark::State& state) {
-  auto lines = claude_lines();
+// One provider's adapter over its captures, fresh per pass (its state starts empty).
+void BM_Adapter(benchmark::State& state, const std::string& provider) {
+  auto lines = capture_lines(provider);
   std::size_t bytes = 0;
   for (const auto& l : lines) bytes += l.size();
   agentrt::adapters::adapter_output out;
   for (auto _ : state) {
-    agentrt::adapters::claude_adapter adapter;
+    auto adapter = agentrt::adapters::make_adapter(provider);
     for (const auto& l : lines) {
       out.clear();
-      adapter.on_line(l, out);
+      adapter->on_line(l, out);
       benchmark::DoNotOptimize(out.messages.data());
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines.size()));
 }
-BENCHMARK(BM_ClaudeAdapter);
+BENCHMARK_CAPTURE(BM_Adapter, claude, std::string{"claude"});
+BENCHMARK_CAPTURE(BM_Adapter, codex, std::string{"codex"});
+BENCHMARK_CAPTURE(BM_Adapter, gemini, std::string{"gemini"});
+
+// A text message as the claude adapter makes it from a ~600-byte line, to bytes and back.
+void BM_CafSerializeMessage(benchmark::State& state) {
+  agentrt::agent_message m;
+  m.id = "0b7c3f9e-5d1a-4c2b-9e8f-2a6d4b1c3e5f-text-0";
+  m.session_id = "bench-42";
+  m.type = "text";
+  m.content = R"({"text":")" + std::string(450, 'x') + R"("})";
+  m.timestamp_ms = 1763700000000;
+  m.seq = 7;
+  std::vector<char> buf;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    buf.clear();
+    caf::binary_serializer sink{nullptr, buf};
+    if (auto err = sink(m)) state.SkipWithError("serialize");
+    agentrt::agent_message back;
+    caf::binary_deserializer source{nullptr, buf};
+    if (auto err = source(back)) state.SkipWithError("deserialize");
+    benchmark::DoNotOptimize(back.content.data());
+    bytes += buf.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_CafSerializeMessage);
 
 }  // namespace
 

@@ -213,7 +213,9 @@ int run_sidecar(const sidecar_options& opts) {
   signal(SIGPIPE, SIG_IGN);  // a host that closed stdout makes writes fail, not the runtime die
   int signals = signal_fd();
   runtime rt{opts.runtime};
-  auto actor = rt.system().spawn(protocol, rt.supervisor(), opts.normalized);
+  // Detached: its own thread, so host commands and pongs never queue behind the sessions'
+  // actors on the scheduler, and its blocking writes to stdout hold up no worker.
+  auto actor = rt.system().spawn<caf::detached>(protocol, rt.supervisor(), opts.normalized);
   {
     caf::scoped_actor self{rt.system()};
     self->request(rt.supervisor(), command_timeout, subscribe_command{"", actor, true})
