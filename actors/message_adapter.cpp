@@ -28,12 +28,19 @@ struct message_adapter_state {
 
 using adapter_actor = caf::stateful_actor<message_adapter_state>;
 
+// Copies for all but the last subscriber, which gets the event itself.
+template <class Event>
+void send_to_all(adapter_actor* self, const std::vector<caf::actor>& subscribers, Event&& ev) {
+  for (std::size_t i = 0; i + 1 < subscribers.size(); ++i) self->send(subscribers[i], ev);
+  if (!subscribers.empty()) self->send(subscribers.back(), std::forward<Event>(ev));
+}
+
 template <class Event>
 void publish(adapter_actor* self, Event ev) {
   auto& st = self->state;
   ev.session_id = st.session_id;
   ev.seq = ++st.seq;
-  for (const auto& sub : st.subscribers) self->send(sub, ev);
+  send_to_all(self, st.subscribers, std::move(ev));
 }
 
 // The session learns the totals once per batch of lines (they are cumulative), and before a
@@ -68,8 +75,8 @@ void normalize_line(adapter_actor* self, std::string_view line) {
   st.out.clear();
   st.adapter->on_line(line, st.out);
   if (!st.raw_subscribers.empty()) {
-    raw_line raw{st.session_id, std::string{line}, st.out.json_line};
-    for (const auto& sub : st.raw_subscribers) self->send(sub, raw);
+    send_to_all(self, st.raw_subscribers,
+                raw_line{st.session_id, std::string{line}, st.out.json_line});
   }
   publish_output(self);
 }

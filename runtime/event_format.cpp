@@ -4,6 +4,7 @@
 
 #include "adapters/json_text.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -72,14 +73,27 @@ json status_fields(const status_change& s) {
   return j;
 }
 
-json cost_fields(const cost_update& c) {
-  return {{"totalCostUsd", c.total_cost_usd},
-          {"inputTokens", c.input_tokens},
-          {"outputTokens", c.output_tokens},
-          {"cacheReadTokens", c.cache_read_tokens},
-          {"cacheCreationTokens", c.cache_creation_tokens},
-          {"turns", c.turns},
-          {"seq", c.seq}};
+std::string cost_json_line(const char* key, const char* tag, const cost_update& c) {
+  std::string line = "{";
+  append_quoted(line, key);
+  line += ':';
+  append_quoted(line, tag);
+  line += ",\"sessionId\":";
+  append_quoted(line, c.session_id);
+  char usd[32];
+  auto end = std::to_chars(usd, usd + sizeof usd, c.total_cost_usd).ptr;
+  line += ",\"totalCostUsd\":" + std::string{usd, end};
+  const std::pair<const char*, std::uint64_t> counts[] = {
+    {"inputTokens", c.input_tokens},
+    {"outputTokens", c.output_tokens},
+    {"cacheReadTokens", c.cache_read_tokens},
+    {"cacheCreationTokens", c.cache_creation_tokens},
+    {"turns", c.turns},
+    {"seq", c.seq}};
+  for (const auto& [name, value] : counts)
+    line += ",\"" + std::string{name} + "\":" + std::to_string(value);
+  line += '}';
+  return line;
 }
 
 std::string tagged_line(const char* key, const char* tag, const std::string& session_id,
@@ -103,7 +117,7 @@ std::string to_json_line(const status_change& s) {
 }
 
 std::string to_json_line(const cost_update& c) {
-  return tagged_line("kind", "cost", c.session_id, cost_fields(c));
+  return cost_json_line("kind", "cost", c);
 }
 
 std::string to_json_line(const log_line& l) {

@@ -14,7 +14,10 @@ namespace agentrt {
 // Appends "content":…,"id":…,"parentId":…,"seq":…,"timestamp":…,"type":… (no braces).
 void append_message_fields(std::string& out, const agent_message& m);
 nlohmann::json status_fields(const status_change& s);
-nlohmann::json cost_fields(const cost_update& c);
+
+// {key: tag, "sessionId": id, "totalCostUsd": ..., token counts, "turns", "seq"}; written
+// directly, without a JSON object: a cost update comes with every assistant line.
+std::string cost_json_line(const char* key, const char* tag, const cost_update& c);
 
 // One NDJSON line: {key: tag, "sessionId": id} followed by the fields. The CLI tags with
 // "kind", the sidecar with "type".

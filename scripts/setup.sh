@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what agentrt needs to build and test, from Debian only. Idempotent: packages already
 # present are skipped, and apt is not touched at all when nothing is missing.
+#   scripts/setup.sh [--bench]   # --bench: also what bench/run.sh needs (gnuplot, python3, node)
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,10 @@ packages=(
   libcli11-dev
   procps clang-format
 )
+if [ "${1:-}" = --bench ]; then
+  packages+=(gnuplot-nox python3)
+  command -v node >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -207,7 +207,7 @@ std::string status_line(const status_change& s) {
 }
 
 std::string cost_line(const cost_update& c) {
-  return tagged_line("type", "cost", c.session_id, cost_fields(c));
+  return cost_json_line("type", "cost", c);
 }
 
 std::string sessions_line(const session_list& list) {

@@ -1,0 +1,83 @@
+#!/bin/sh
+# bench/run.sh: every benchmark of BENCHMARKS.md in one run, agentrt and the Node sidecar it
+# replaces side by side on the same fake agent (../shared/peers/node-sidecar/fake-claude.c).
+#
+#   bash bench/run.sh                  # full matrix, about 15 minutes on 2 cores
+#   QUICK=1 bash bench/run.sh          # N up to 100, a minute
+#
+# Writes JSON lines to bench/results/latest.jsonl (one per run; "bench" names the driver), then
+# bench/summarize.py prints the tables and ratios of BENCHMARKS.md and draws bench/load.png.
+# env: BUILD=build-bench  K=100  NS="1 10 100 1000 3000 5000"  PEER_NS="1 10 100 500 1000 2000"
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+BUILD=${BUILD:-$ROOT/build-bench}
+K=${K:-100}
+if [ "${QUICK:-0}" = 1 ]; then
+  NS=${NS:-"1 10 100"} PEER_NS=${PEER_NS:-"1 10 100"} PACED_NS=${PACED_NS:-"100"} IDLE_N=${IDLE_N:-100}
+else
+  NS=${NS:-"1 10 100 1000 3000 5000"} PEER_NS=${PEER_NS:-"1 10 100 500 1000 2000"}
+  PACED_NS=${PACED_NS:-"100 1000 3000"} IDLE_N=${IDLE_N:-3000}
+fi
+OUT=$ROOT/bench/results/latest.jsonl
+mkdir -p "$ROOT/bench/results"
+: > "$OUT"
+
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAGENTRT_TESTS=OFF >/dev/null
+ninja -C "$BUILD" agentrt agentrt_load_bench agentrt_floor agentrt_micro_bench >/dev/null
+
+# The peer: a copy of the harness (../shared is read-only), its fake agent and the Node sidecar.
+PEER=$BUILD/peer
+rm -rf "$PEER" && cp -r "$SHARED/peers/node-sidecar" "$PEER"
+mkdir -p "$PEER/bin" && cc -O2 -o "$PEER/bin/claude" "$PEER/fake-claude.c"
+(cd "$PEER" && SEED="$SHARED/seeds/000_f90a911268d473d8.txt" sh extract.sh)
+FAKE=$PEER/bin
+
+ulimit -n "$(ulimit -Hn)"
+echo "bench: nofile $(ulimit -n), pid_max $(cat /proc/sys/kernel/pid_max), $(nproc) cores" >&2
+
+tag() { sed "s/^{/{\"bench\":\"$1\",/" >> "$OUT"; }
+load() {  # load MODE LABEL ARGS...; a failed run is recorded with its end reason
+  mode=$1 label=$2; shift 2
+  echo "bench: load $mode $label $*" >&2
+  "$BUILD/agentrt_load_bench" --mode "$mode" --label "$label" --fake-dir "$FAKE" "$@" | tag load || true
+}
+
+echo "bench: micro" >&2
+"$BUILD/agentrt_micro_bench" --benchmark_format=json --benchmark_min_time=0.5 2>/dev/null |
+  python3 -c 'import json,sys
+for b in json.load(sys.stdin)["benchmarks"]:
+    print(json.dumps({"name": b["name"], "bytes_per_second": b.get("bytes_per_second"),
+                      "items_per_second": b.get("items_per_second"), "cpu_ns": b["cpu_time"]}))' |
+  tag micro
+
+for n in $NS; do
+  "$BUILD/agentrt_floor" --n "$n" --k "$K" --fake-dir "$FAKE" 2>&1 >/dev/null | tag floor
+  load inproc agentrt --n "$n" --k "$K"
+  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar
+done
+for n in $PACED_NS; do
+  "$BUILD/agentrt_floor" --n "$n" --k "$K" --delay 10 --fake-dir "$FAKE" 2>&1 >/dev/null | tag floor
+  load inproc agentrt --n "$n" --k "$K" --delay 10
+  load sidecar agentrt --n "$n" --k "$K" --delay 10 -- "$BUILD/agentrt" sidecar
+done
+load inproc agentrt --scenario stop --n "$IDLE_N"
+load sidecar agentrt --scenario stop --n "$IDLE_N" -- "$BUILD/agentrt" sidecar
+for n in $PEER_NS; do
+  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar
+  load sidecar agentrt-normalized --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar --normalized
+  load sidecar node --n "$n" --k "$K" --timeout 600 -- node "$PEER/agent-runner.mjs"
+done
+load sidecar agentrt --scenario stop --n 500 -- "$BUILD/agentrt" sidecar
+load sidecar node --scenario stop --n 500 -- node "$PEER/agent-runner.mjs"
+
+# The peer's own driver and table, unchanged, for both.
+echo "bench: peer driver (shared/peers/node-sidecar/run.sh)" >&2
+for who in node agentrt; do
+  if [ "$who" = node ]; then set --; else set -- "$BUILD/agentrt" sidecar; fi
+  (cd "$PEER" && REPS=1 NS="${PEER_DRIVER_NS:-1 10 100 500}" OUT="$PEER/results-$who.jsonl" NAME=$who \
+    SEED="$SHARED/seeds/000_f90a911268d473d8.txt" sh run.sh "$@" >&2) || true
+  tag "peer-$who" < "$PEER/results-$who.jsonl"
+done
+
+python3 "$ROOT/bench/summarize.py" "$OUT"
