@@ -138,7 +138,7 @@ if plot and shutil.which("gnuplot"):
     script = f"""
 set terminal pngcairo size 1000,420 font ',10'
 set output '{os.path.join(ROOT, 'benchmarks.png')}'
-set multiplot layout 1,2 title 'Sidecar protocol, K=100 lines of ~600 B per agent, 2 cores (bench/run.sh)'
+set multiplot layout 1,2 title 'Sidecar protocol, K=100 lines of about 600 bytes per agent, 2 cores (bench/run.sh)'
 set logscale x
 set xlabel 'concurrent sessions N'
 set key top left
