@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,16 +19,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/self_cpu.hpp"
+
 extern char** environ;
 
 namespace {
-
-double cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 void write_all(const char* p, std::size_t n) {
   while (n > 0) {
@@ -58,7 +52,7 @@ int main(int argc, char** argv) {
   std::string exe = fake_dir + "/claude";
 
   auto start = std::chrono::steady_clock::now();
-  double cpu0 = cpu_s();
+  double cpu0 = agentrt::bench::self_cpu_s();
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct pipe_state {
     int fd;
@@ -109,11 +103,12 @@ int main(int argc, char** argv) {
   }
   while (waitpid(-1, nullptr, 0) > 0) {
   }
+  double cpu = agentrt::bench::self_cpu_s() - cpu0;
   double wall_ms =
     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr,
                "{\"mode\":\"floor\",\"n\":%d,\"k\":%d,\"delay_ms\":%d,\"lines\":%ld,"
                "\"cpu_s\":%.3f,\"cpu_us_per_event\":%.3f,\"wall_ms\":%.1f}\n",
-               n, k, delay, lines, cpu_s() - cpu0, (cpu_s() - cpu0) * 1e6 / lines, wall_ms);
+               n, k, delay, lines, cpu, cpu * 1e6 / lines, wall_ms);
   return 0;
 }

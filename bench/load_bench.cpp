@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <simdjson.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <caf/all.hpp>
@@ -29,6 +28,7 @@
 #include <thread>
 
 #include "bench/load_stats.hpp"
+#include "bench/self_cpu.hpp"
 #include "messages/type_ids.hpp"
 
 extern char** environ;
@@ -37,6 +37,7 @@ namespace {
 
 using namespace agentrt;
 using bench::now_ms;
+using bench::self_cpu_s;
 using nlohmann::json;
 
 struct options {
@@ -141,13 +142,6 @@ json report(const options& o, bench::load_stats& st, run_figures& f) {
 }
 
 // ---- in process: the embedding API, with an actor of ours subscribed to raw lines ----------
-
-double self_cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 struct shared_stats {
   std::mutex lock;

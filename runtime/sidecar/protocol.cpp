@@ -11,9 +11,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) {
-  return adapters::to_json_text(j);
-}
+using adapters::to_json_text;
 
 // Reads optional fields of a request; the first wrongly typed one becomes the error.
 class fields {
@@ -95,7 +93,7 @@ request parse_query(const json& obj) {
       if (v.is_string()) q.extra_env[k] = v.get<std::string>();
     }
   if (auto dir = f.text("claudeConfigDir"); !dir.empty()) q.extra_env["CLAUDE_CONFIG_DIR"] = dir;
-  if (const json* config = f.object("providerConfig")) q.provider_config = dump(*config);
+  if (const json* config = f.object("providerConfig")) q.provider_config = to_json_text(*config);
   f.array("settingSources");  // claude's default (user, project) is what the seed sent
   f.text("worktreeName");     // accepted; worktrees are not created by agentrt
   r.normalized = f.flag("normalized");
@@ -144,7 +142,7 @@ request parse_request(std::string_view line) {
 }
 
 std::string ready_line() {
-  return dump({{"type", "ready"}, {"protocol", protocol_version}, {"runtime", "agentrt"}});
+  return to_json_text({{"type", "ready"}, {"protocol", protocol_version}, {"runtime", "agentrt"}});
 }
 
 std::string pong_line() {
@@ -154,11 +152,11 @@ std::string pong_line() {
 std::string error_line(const std::string& session_id, const std::string& message) {
   json j = {{"type", "error"}, {"message", message}};
   if (!session_id.empty()) j["sessionId"] = session_id;
-  return dump(j);
+  return to_json_text(j);
 }
 
 std::string agent_started_line(const std::string& session_id) {
-  return dump({{"type", "agent_started"}, {"sessionId", session_id}});
+  return to_json_text({{"type", "agent_started"}, {"sessionId", session_id}});
 }
 
 std::string agent_event_line(const raw_line& raw) {
@@ -178,19 +176,20 @@ std::string agent_event_line(const raw_line& raw) {
 }
 
 std::string agent_log_line(const log_line& log) {
-  return dump({{"type", "agent_log"}, {"sessionId", log.session_id}, {"message", log.text}});
+  return to_json_text(
+    {{"type", "agent_log"}, {"sessionId", log.session_id}, {"message", log.text}});
 }
 
 std::string agent_error_line(const std::string& session_id, const std::string& message) {
-  return dump({{"type", "agent_error"}, {"sessionId", session_id}, {"message", message}});
+  return to_json_text({{"type", "agent_error"}, {"sessionId", session_id}, {"message", message}});
 }
 
 std::string agent_stopped_line(const status_change& s) {
   std::string sig = signal_name(s.signal);
-  return dump({{"type", "agent_stopped"},
-               {"sessionId", s.session_id},
-               {"exitCode", exit_code(s)},
-               {"signal", sig.empty() ? json() : json(sig)}});
+  return to_json_text({{"type", "agent_stopped"},
+                       {"sessionId", s.session_id},
+                       {"exitCode", exit_code(s)},
+                       {"signal", sig.empty() ? json() : json(sig)}});
 }
 
 std::string agent_message_line(const agent_message& m) {
@@ -223,7 +222,7 @@ std::string sessions_line(const session_list& list) {
                         {"inputTokens", s.input_tokens},
                         {"outputTokens", s.output_tokens},
                         {"startedAt", s.started_at_ms}});
-  return dump({{"type", "sessions"}, {"sessions", sessions}});
+  return to_json_text({{"type", "sessions"}, {"sessions", sessions}});
 }
 
 }  // namespace agentrt::sidecar
