@@ -19,9 +19,9 @@ struct message_adapter_state {
   std::vector<caf::actor> subscribers;
   std::vector<caf::actor> raw_subscribers;  // also get raw_line
   std::uint64_t seq = 0;
-  std::string provider_session_id;              // the latest one told to the session
-  adapters::adapter_output out;                 // reused across lines
-  std::optional<cost_update> cost_for_session;  // the latest totals, not told to the session yet
+  std::string provider_session_id;          // the latest one told to the session
+  adapters::adapter_output out;             // reused across lines
+  std::optional<cost_update> pending_cost;  // the latest totals, not published yet
 
   static inline const char* name = "message_adapter";
 };
@@ -43,41 +43,40 @@ void publish(adapter_actor* self, Event ev) {
   send_to_all(self, st.subscribers, std::move(ev));
 }
 
-// The session learns the totals once per batch of lines (they are cumulative), and before a
-// turn event, so that it never reports a finished turn with older figures.
-void tell_session_cost(adapter_actor* self) {
+// Cost totals are cumulative, so only the latest of a batch of lines is worth telling: it is
+// published (and told to the session) once per batch, and before a turn event, so that a finished
+// turn is never reported with older figures.
+void publish_pending_cost(adapter_actor* self) {
   auto& st = self->state;
-  if (!st.cost_for_session) return;
-  self->send(st.session, *st.cost_for_session);
-  st.cost_for_session.reset();
+  if (!st.pending_cost) return;
+  self->send(st.session, *st.pending_cost);
+  publish(self, std::move(*st.pending_cost));
+  st.pending_cost.reset();
 }
 
 // Publishes what the adapter made of one line (or partial line).
 void publish_output(adapter_actor* self) {
   auto& st = self->state;
   for (auto& msg : st.out.messages) publish(self, std::move(msg));
-  if (st.out.cost) {
-    publish(self, *st.out.cost);
-    st.cost_for_session = *st.out.cost;
-  }
+  if (st.out.cost) st.pending_cost = std::move(st.out.cost);
   if (const auto& id = st.out.provider_session_id; !id.empty() && id != st.provider_session_id) {
     st.provider_session_id = id;
     self->send(st.session, provider_session_seen{id});
   }
   if (st.out.turn) {
-    tell_session_cost(self);
+    publish_pending_cost(self);
     self->send(st.session, *st.out.turn);
   }
 }
 
-void normalize_line(adapter_actor* self, std::string_view line) {
+// The line is moved to the raw subscribers once the adapter is done with it.
+void normalize_line(adapter_actor* self, std::string& line) {
   auto& st = self->state;
   st.out.clear();
   st.adapter->on_line(line, st.out);
-  if (!st.raw_subscribers.empty()) {
+  if (!st.raw_subscribers.empty())
     send_to_all(self, st.raw_subscribers,
-                raw_line{st.session_id, std::string{line}, st.out.json_line});
-  }
+                raw_line{st.session_id, std::move(line), st.out.json_line});
   publish_output(self);
 }
 
@@ -112,10 +111,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
     [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
     [self](output_lines& batch) {
       if (batch.stream == output_stream::out)
-        for (const auto& line : batch.lines) normalize_line(self, line);
+        for (auto& line : batch.lines) normalize_line(self, line);
       else
         for (auto& line : batch.lines) publish(self, log_line{{}, std::move(line), 0});
-      tell_session_cost(self);
+      publish_pending_cost(self);
       return lines_consumed{batch.bytes};
     },
     [self](const oversize_line& skipped) {
@@ -128,7 +127,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       self->state.out.clear();
       self->state.adapter->on_partial(partial.text, self->state.out);
       publish_output(self);
-      tell_session_cost(self);
+      publish_pending_cost(self);
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
     [self](status_change& change) { publish(self, std::move(change)); },

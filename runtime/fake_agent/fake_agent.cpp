@@ -20,6 +20,8 @@
 //   garbage          write lines that are not JSON halfway through
 //   no-newline       end the last line without '\n'
 //   no-result        leave out the last line (the result) and exit 0
+//   burst            hold every line back and write them all with one write(2) at the end, as a
+//                    block-buffered stdout does (one read then sees several lines)
 // Exit status: 1 when the last line reports "is_error":true, else 0.
 //
 // Run under the name "aider" (a link), it plays aider's console instead, whatever its arguments:
@@ -42,6 +44,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime/fake_agent/transcripts.hpp"
@@ -65,7 +68,7 @@ struct options {
 options parse(int argc, char** argv) {
   static const std::set<std::string> modes = {"crash",           "hang",      "ignore-sigterm",
                                               "fork-grandchild", "huge-line", "garbage",
-                                              "no-newline",      "no-result"};
+                                              "no-newline",      "no-result", "burst"};
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -303,6 +306,7 @@ int main(int argc, char** argv) {
   }
   if (o.stream_input) return serve_stdin_turns(out, o.delay_ms);
   std::size_t middle = out.size() / 2;
+  std::string held;  // lines not written yet
 
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (i > 0 && o.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds{o.delay_ms});
@@ -315,7 +319,8 @@ int main(int argc, char** argv) {
       if (has("garbage")) write_all("this is not json\n{\"unterminated\": \n\x01\x02\xff\xfe\n");
     }
     bool last = i + 1 == out.size();
-    write_all(last && has("no-newline") ? out[i] : out[i] + "\n");
+    held += last && has("no-newline") ? out[i] : out[i] + "\n";
+    if (!has("burst") || last) write_all(std::exchange(held, {}));
     if (i == 0 && has("hang")) pause_forever();
   }
   bool is_error =

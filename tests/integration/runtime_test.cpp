@@ -327,7 +327,8 @@ TEST(Runtime, AnyNumberOfSubscribersPerSessionOrForAll) {
 TEST(Runtime, CostAndTokensAreTrackedPerSession) {
   runtime rt{test_options()};
   event_collector events{rt};
-  ASSERT_TRUE(rt.query(fake_query("costly", R"({"transcript":"tool"})")));
+  // Paced, so that each line is read on its own.
+  ASSERT_TRUE(rt.query(fake_query("costly", R"({"transcript":"tool","delayMs":20})")));
   ASSERT_TRUE(events.wait_terminal({"costly"}, 10s));
   const auto& s = events.sessions["costly"];
   // Progress while the turn runs (three lines of response msg_fake_2 count once), then the result.
@@ -345,6 +346,22 @@ TEST(Runtime, CostAndTokensAreTrackedPerSession) {
   EXPECT_DOUBLE_EQ(list->sessions[0].total_cost_usd, 0.0048);
   EXPECT_EQ(list->sessions[0].status, session_status::done);
   EXPECT_EQ(list->sessions[0].provider_session_id, "7d1f3c2a-5b8e-4f60-9a1d-2c3e4f5a6b7c");
+}
+
+TEST(Runtime, LinesReadTogetherYieldOneCostUpdateAfterTheirMessages) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("burst", R"({"transcript":"tool","misbehave":"burst"})")));
+  ASSERT_TRUE(events.wait_terminal({"burst"}, 10s));
+  const auto& s = events.sessions["burst"];
+  ASSERT_EQ(s.last_status(), session_status::done);
+  // The result line ends the turn, so the totals come out before the turn's end is handled: one
+  // update for the progress lines and the result together.
+  ASSERT_EQ(s.costs.size(), 1u);
+  EXPECT_EQ(s.costs[0].input_tokens, 240u);
+  EXPECT_EQ(s.costs[0].turns, 2u);
+  ASSERT_FALSE(s.messages.empty());
+  EXPECT_GT(s.costs[0].seq, s.messages.back().seq) << "the update follows the batch's messages";
 }
 
 TEST(Runtime, DestructionStopsRunningSessions) {
