@@ -6,79 +6,82 @@ namespace agentrt::adapters {
 
 namespace {
 
-void on_system(const json& ev, emitter& e) {
-  std::string subtype = str_field(ev, "subtype");
+void on_system(element ev, emitter& e) {
+  std::string_view subtype = str_field(ev, "subtype");
   if (subtype == "init") {
-    const json* tools = field(ev, "tools");
     e.emit(e.event_id, "init",
            {{"sessionId", str_field(ev, "session_id")},
             {"model", str_field(ev, "model")},
             {"cwd", str_field(ev, "cwd")},
-            {"tools", tools != nullptr ? string_array(*tools) : json::array()}});
+            {"tools", string_array(field(ev, "tools"))}});
   } else if (subtype == "compact_boundary") {
-    const json* meta = field(ev, "compact_metadata");
-    std::string trigger = meta != nullptr ? str_field(*meta, "trigger") : "";
+    auto meta = field(ev, "compact_metadata");
+    std::string_view trigger = str_field(meta, "trigger");
     e.emit(e.event_id, "compaction",
            {{"trigger", trigger.empty() ? "auto" : trigger},
-            {"preTokens", meta != nullptr ? count_field(*meta, "pre_tokens") : 0}});
+            {"preTokens", count_field(meta, "pre_tokens")}});
   } else {
     json content = {{"subtype", subtype}};
-    if (const json* status = field(ev, "status"); status != nullptr && status->is_string())
-      content["message"] = *status;
+    if (auto status = field(ev, "status"); status && status->is_string())
+      content["message"] = std::string_view(*status);
     e.emit(e.event_id, "status", content);
   }
 }
 
-void on_assistant(const json& ev, emitter& e) {
-  const json* msg = field(ev, "message");
-  const json* blocks = msg != nullptr ? field(*msg, "content") : nullptr;
-  if (blocks == nullptr || !blocks->is_array()) return;
-  for (const auto& block : *blocks) {
-    std::string type = str_field(block, "type");
+// The `content` blocks of the event's message, if it has an array of them.
+std::optional<simdjson::dom::array> content_blocks(element ev) {
+  auto blocks = field(field(ev, "message"), "content");
+  if (!is_array(blocks)) return std::nullopt;
+  return simdjson::dom::array(*blocks);
+}
+
+void on_assistant(element ev, emitter& e) {
+  auto blocks = content_blocks(ev);
+  if (!blocks) return;
+  for (element block : *blocks) {
+    std::string_view type = str_field(block, "type");
     if (type == "text") {
       e.emit_block("text", "text", {{"text", str_field(block, "text")}});
     } else if (type == "thinking") {
-      const json* thinking = field(block, "thinking");
-      std::string text = thinking != nullptr && thinking->is_string() ? thinking->get<std::string>()
-                                                                      : str_field(block, "text");
+      auto thinking = field(block, "thinking");
+      std::string_view text =
+        thinking && thinking->is_string() ? std::string_view(*thinking) : str_field(block, "text");
       e.emit_block("think", "thinking", {{"text", text}});
     } else if (type == "tool_use") {
-      const json* input = field(block, "input");
+      auto input = field(block, "input");
       e.emit_block("tool", "tool_call",
                    {{"toolUseId", str_field(block, "id")},
                     {"name", str_field(block, "name")},
-                    {"input", input != nullptr ? *input : json::object()}});
+                    {"input", input ? to_json(*input) : json::object()}});
     }
   }
 }
 
-void on_user(const json& ev, emitter& e) {
-  const json* msg = field(ev, "message");
-  const json* blocks = msg != nullptr ? field(*msg, "content") : nullptr;
-  if (blocks == nullptr || !blocks->is_array()) return;
-  for (const auto& block : *blocks) {
+void on_user(element ev, emitter& e) {
+  auto blocks = content_blocks(ev);
+  if (!blocks) return;
+  for (element block : *blocks) {
     if (str_field(block, "type") != "tool_result") continue;
-    const json* output = field(block, "content");
-    if (output == nullptr) output = field(ev, "tool_use_result");
+    auto output = field(block, "content");
+    if (!output) output = field(ev, "tool_use_result");
     e.emit_block("result", "tool_result",
                  {{"toolUseId", str_field(block, "tool_use_id")},
-                  {"output", output != nullptr ? *output : json{}}});
+                  {"output", output ? to_json(*output) : json{}}});
   }
 }
 
-std::string result_error_text(const json& ev) {
-  std::string text = str_field(ev, "result");
-  if (const json* errors = field(ev, "errors"); text.empty() && errors != nullptr)
-    for (const auto& err : string_array(*errors))
+std::string result_error_text(element ev) {
+  std::string text{str_field(ev, "result")};
+  if (text.empty())
+    for (const auto& err : string_array(field(ev, "errors")))
       text += (text.empty() ? "" : "; ") + err.get<std::string>();
-  if (text.empty()) text = "the agent reported an error (" + str_field(ev, "subtype") + ")";
+  if (text.empty())
+    text = "the agent reported an error (" + std::string{str_field(ev, "subtype")} + ")";
   return text;
 }
 
-void on_result(const json& ev, emitter& e, cost_update& totals) {
-  const json* usage = field(ev, "usage");
-  const json none = json::object();
-  const json& u = usage != nullptr ? *usage : none;
+void on_result(element ev, emitter& e, cost_update& totals) {
+  auto u = field(ev, "usage");
   bool is_error = bool_field(ev, "is_error");
   json content = {{"totalCostUsd", num_field(ev, "total_cost_usd")},
                   {"durationMs", num_field(ev, "duration_ms")},
@@ -88,10 +91,9 @@ void on_result(const json& ev, emitter& e, cost_update& totals) {
                   {"cacheCreationTokens", count_field(u, "cache_creation_input_tokens")},
                   {"numTurns", count_field(ev, "num_turns")},
                   {"isError", is_error}};
-  if (const json* result = field(ev, "result"); result != nullptr && result->is_string())
-    content["result"] = *result;
-  if (const json* errors = field(ev, "errors"); errors != nullptr && errors->is_array())
-    content["errors"] = string_array(*errors);
+  if (auto result = field(ev, "result"); result && result->is_string())
+    content["result"] = std::string_view(*result);
+  if (auto errors = field(ev, "errors"); is_array(errors)) content["errors"] = string_array(errors);
   std::string error_text = is_error ? result_error_text(ev) : std::string{};
   if (is_error) {
     e.emit_error(error_text);
@@ -114,22 +116,22 @@ void on_result(const json& ev, emitter& e, cost_update& totals) {
 
 // --include-partial-messages: raw Messages-API stream events. Text and thinking pieces stream as
 // deltas; the complete blocks follow in `assistant` lines, tool input included.
-void on_stream_event(const json& ev, emitter& e) {
-  const json* inner = field(ev, "event");
-  if (inner == nullptr) return;
-  std::string kind = str_field(*inner, "type");
-  const json* delta = field(*inner, "delta");
-  std::string delta_type = delta != nullptr ? str_field(*delta, "type") : "";
+void on_stream_event(element ev, emitter& e) {
+  auto inner = field(ev, "event");
+  if (!inner) return;
+  std::string_view kind = str_field(inner, "type");
+  auto delta = field(inner, "delta");
+  std::string_view delta_type = str_field(delta, "type");
   if (delta_type == "text_delta")
-    e.emit_block("text", "text", {{"text", str_field(*delta, "text")}, {"delta", true}});
+    e.emit_block("text", "text", {{"text", str_field(delta, "text")}, {"delta", true}});
   else if (delta_type == "thinking_delta")
-    e.emit_block("think", "thinking", {{"text", str_field(*delta, "thinking")}, {"delta", true}});
+    e.emit_block("think", "thinking", {{"text", str_field(delta, "thinking")}, {"delta", true}});
   else if (delta_type != "input_json_delta" && delta_type != "signature_delta")
     e.emit(e.event_id, "status", {{"subtype", "stream_event"}, {"event", kind}});
 }
 
 // Documented top-level types that carry no conversation content of their own.
-bool is_control_type(const std::string& type) {
+bool is_control_type(std::string_view type) {
   static const char* const types[] = {"tool_progress",    "tool_use_summary",  "auth_status",
                                       "rate_limit_event", "prompt_suggestion", "control_request",
                                       "control_response"};
@@ -143,23 +145,24 @@ bool is_control_type(const std::string& type) {
 void claude_adapter::parse(std::string_view line, adapter_output& out) {
   auto parsed = parse_event(line, out);
   if (!parsed) return;
-  const json& ev = *parsed;
-  std::string uuid = str_field(ev, "uuid");
-  emitter e{out, uuid.empty() ? random_uuid() : uuid, str_field(ev, "parent_tool_use_id")};
+  element ev = *parsed;
+  std::string_view uuid = str_field(ev, "uuid");
+  emitter e{out, uuid.empty() ? random_uuid() : std::string{uuid},
+            std::string{str_field(ev, "parent_tool_use_id")}};
   out.provider_session_id = str_field(ev, "session_id");
-  std::string type = str_field(ev, "type");
+  std::string_view type = str_field(ev, "type");
   if (type == "system") {
     on_system(ev, e);
     if (str_field(ev, "subtype") == "init") out.turn = turn_event{turn_event::started, {}, {}};
   } else if (type == "assistant") {
     on_assistant(ev, e);
-    if (const json* msg = field(ev, "message"); msg != nullptr)
-      if (const json* u = field(*msg, "usage"); u != nullptr && u->is_object())
-        track_usage(str_field(*msg, "id"),
-                    {count_field(*u, "input_tokens"), count_field(*u, "output_tokens"),
-                     count_field(*u, "cache_read_input_tokens"),
-                     count_field(*u, "cache_creation_input_tokens")},
-                    out);
+    auto msg = field(ev, "message");
+    if (auto u = field(msg, "usage"); is_object(u))
+      track_usage(
+        str_field(msg, "id"),
+        {count_field(u, "input_tokens"), count_field(u, "output_tokens"),
+         count_field(u, "cache_read_input_tokens"), count_field(u, "cache_creation_input_tokens")},
+        out);
   } else if (type == "user") {
     on_user(ev, e);
   } else if (type == "result") {
@@ -171,14 +174,15 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
   } else if (is_control_type(type)) {
     e.emit(e.event_id, "status", {{"subtype", type}});
   } else {
-    e.emit(e.event_id, "unknown", ev);
+    e.emit_verbatim(e.event_id, "unknown", std::string{line});
   }
 }
 
-void claude_adapter::track_usage(const std::string& message_id, const usage& u,
-                                 adapter_output& out) {
+void claude_adapter::track_usage(std::string_view message_id, const usage& u, adapter_output& out) {
   if (message_id.empty()) return;
-  auto& latest = turn_usage_[message_id];
+  auto found = turn_usage_.find(message_id);
+  if (found == turn_usage_.end()) found = turn_usage_.emplace(message_id, usage{}).first;
+  auto& latest = found->second;
   (turn_sum_ -= latest) += u;
   latest = u;
   cost_update progress = totals_;

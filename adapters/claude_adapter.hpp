@@ -28,11 +28,12 @@ class claude_adapter final : public provider_adapter {
   };
   // Token progress during a turn: the assistant lines of one response share its message.id and
   // its usage, so each id counts once (its latest figures), never once per line.
-  void track_usage(const std::string& message_id, const usage& u, adapter_output& out);
+  void track_usage(std::string_view message_id, const usage& u, adapter_output& out);
 
-  cost_update totals_;                       // confirmed by results
-  std::map<std::string, usage> turn_usage_;  // the running turn's responses, by message.id
-  usage turn_sum_;                           // the sum of turn_usage_
+  cost_update totals_;  // confirmed by results
+  std::map<std::string, usage, std::less<>>
+    turn_usage_;    // the running turn's responses, by message.id
+  usage turn_sum_;  // the sum of turn_usage_
 };
 
 }  // namespace agentrt::adapters

@@ -6,38 +6,36 @@ namespace agentrt::adapters {
 
 namespace {
 
-const char* file_change_tool(const std::string& kind) {
+const char* file_change_tool(std::string_view kind) {
   if (kind == "add") return "Write";
   if (kind == "delete") return "Bash";
   return "Edit";
 }
 
-json mcp_output(const json& item) {
-  if (const json* error = field(item, "error"); error != nullptr && error->is_object())
-    return str_field(*error, "message");
-  if (const json* result = field(item, "result"); result != nullptr && result->is_object()) {
-    if (const json* content = field(*result, "content"); content != nullptr && !content->is_null())
-      return *content;
-    if (const json* structured = field(*result, "structured_content");
-        structured != nullptr && !structured->is_null())
-      return *structured;
+json mcp_output(const maybe_element& item) {
+  if (auto error = field(item, "error"); is_object(error)) return str_field(error, "message");
+  if (auto result = field(item, "result"); is_object(result)) {
+    if (auto content = field(result, "content"); content && !content->is_null())
+      return to_json(*content);
+    if (auto structured = field(result, "structured_content"); structured && !structured->is_null())
+      return to_json(*structured);
   }
   return "OK";
 }
 
 }  // namespace
 
-void codex_adapter::announce_tool(emitter& e, const std::string& item_id, const std::string& name,
+void codex_adapter::announce_tool(emitter& e, std::string_view item_id, const std::string& name,
                                   const json& input) {
-  if (!announced_tools_.insert(item_id).second) return;
+  if (!announced_tools_.emplace(item_id).second) return;
   e.emit_block("tool", "tool_call", {{"toolUseId", item_id}, {"name", name}, {"input", input}});
 }
 
-bool codex_adapter::on_item(const std::string& phase, const json& item, emitter& e) {
+bool codex_adapter::on_item(std::string_view phase, const maybe_element& item, emitter& e) {
   bool completed = phase == "item.completed";
   bool updated = phase == "item.updated";
-  std::string kind = str_field(item, "type");
-  std::string id = str_field(item, "id");
+  std::string_view kind = str_field(item, "type");
+  std::string_view id = str_field(item, "id");
   if (kind == "agent_message") {
     if (completed) e.emit_block("text", "text", {{"text", str_field(item, "text")}});
   } else if (kind == "reasoning") {
@@ -50,19 +48,20 @@ bool codex_adapter::on_item(const std::string& phase, const json& item, emitter&
                    {{"toolUseId", id}, {"output", str_field(item, "aggregated_output")}});
   } else if (kind == "mcp_tool_call") {
     if (updated) return true;
-    const json* args = field(item, "arguments");
-    announce_tool(e, id, str_field(item, "server") + ":" + str_field(item, "tool"),
-                  args != nullptr ? *args : json::object());
+    auto args = field(item, "arguments");
+    announce_tool(
+      e, id, std::string{str_field(item, "server")} + ":" + std::string{str_field(item, "tool")},
+      args ? to_json(*args) : json::object());
     if (completed)
       e.emit_block("result", "tool_result", {{"toolUseId", id}, {"output", mcp_output(item)}});
   } else if (kind == "file_change") {
-    const json* changes = field(item, "changes");
-    if (!completed || changes == nullptr || !changes->is_array()) return true;
+    auto changes = field(item, "changes");
+    if (!completed || !is_array(changes)) return true;
     int index = 0;
-    for (const auto& change : *changes) {
-      std::string change_id = id + ":" + std::to_string(index++);
-      std::string change_kind = str_field(change, "kind");
-      std::string path = str_field(change, "path");
+    for (element change : simdjson::dom::array(*changes)) {
+      std::string change_id = std::string{id} + ":" + std::to_string(index++);
+      std::string change_kind{str_field(change, "kind")};
+      std::string path{str_field(change, "path")};
       e.emit_block("tool", "tool_call",
                    {{"toolUseId", change_id},
                     {"name", file_change_tool(change_kind)},
@@ -73,11 +72,11 @@ bool codex_adapter::on_item(const std::string& phase, const json& item, emitter&
   } else if (kind == "web_search") {
     if (completed) announce_tool(e, id, "WebSearch", {{"query", str_field(item, "query")}});
   } else if (kind == "todo_list") {
-    const json* items = field(item, "items");
+    auto items = field(item, "items");
     if (completed)
-      e.emit_block("todo", "status",
-                   {{"subtype", "todo_list"},
-                    {"items", items != nullptr && items->is_array() ? *items : json::array()}});
+      e.emit_block(
+        "todo", "status",
+        {{"subtype", "todo_list"}, {"items", is_array(items) ? to_json(*items) : json::array()}});
   } else if (kind == "error") {
     if (completed) e.emit_error(str_field(item, "message"));
   } else {
@@ -87,15 +86,13 @@ bool codex_adapter::on_item(const std::string& phase, const json& item, emitter&
 }
 
 void codex_adapter::parse(std::string_view line, adapter_output& out) {
-  auto parsed = parse_event(line, out);
-  if (!parsed) return;
-  const json& ev = *parsed;
-  std::string type = str_field(ev, "type");
-  const json none = json::object();
-  const json* item_ptr = field(ev, "item");
-  const json& item = item_ptr != nullptr && item_ptr->is_object() ? *item_ptr : none;
-  std::string item_id = str_field(item, "id");
-  emitter e{out, item_id.empty() ? random_uuid() : item_id, {}};
+  auto ev = parse_event(line, out);
+  if (!ev) return;
+  std::string_view type = str_field(ev, "type");
+  auto item = field(ev, "item");
+  if (!is_object(item)) item.reset();
+  std::string_view item_id = str_field(item, "id");
+  emitter e{out, item_id.empty() ? random_uuid() : std::string{item_id}, {}};
 
   if (type == "thread.started") {
     out.provider_session_id = str_field(ev, "thread_id");
@@ -108,8 +105,7 @@ void codex_adapter::parse(std::string_view line, adapter_output& out) {
     e.emit(e.event_id, "status", {{"subtype", "turn_started"}});
     out.turn = turn_event{turn_event::started, {}, {}};
   } else if (type == "turn.completed") {
-    const json* usage = field(ev, "usage");
-    const json& u = usage != nullptr ? *usage : none;
+    auto u = field(ev, "usage");
     std::uint64_t input = count_field(u, "input_tokens");
     std::uint64_t output = count_field(u, "output_tokens");
     std::uint64_t cached = count_field(u, "cached_input_tokens");
@@ -136,21 +132,21 @@ void codex_adapter::parse(std::string_view line, adapter_output& out) {
     out.cost = totals_;
     out.turn = turn_event{turn_event::ended_ok, {}, {}};
   } else if (type == "turn.failed") {
-    const json* error = field(ev, "error");
-    std::string text = error != nullptr ? str_field(*error, "message") : "";
+    std::string text{str_field(field(ev, "error"), "message")};
     if (text.empty()) text = "Turn failed";
     e.emit_error(text);
     out.turn = turn_event{turn_event::ended_error, text, {}};
   } else if (type == "error") {
-    std::string text = str_field(ev, "message");
+    std::string text{str_field(ev, "message")};
     if (text.rfind("Reconnecting...", 0) == 0)
       e.emit(e.event_id, "status", {{"subtype", "reconnecting"}, {"message", text}});
     else
       e.emit_error(text);
   } else if (type == "item.started" || type == "item.updated" || type == "item.completed") {
-    if (!on_item(type, item, e) && type == "item.completed") e.emit(e.event_id, "unknown", ev);
+    if (!on_item(type, item, e) && type == "item.completed")
+      e.emit_verbatim(e.event_id, "unknown", std::string{line});
   } else {
-    e.emit(e.event_id, "unknown", ev);
+    e.emit_verbatim(e.event_id, "unknown", std::string{line});
   }
 }
 

@@ -27,11 +27,11 @@ class codex_adapter final : public provider_adapter {
 
  private:
   // Handles an item event; false for an item type it does not know.
-  bool on_item(const std::string& phase, const json& item, emitter& e);
-  void announce_tool(emitter& e, const std::string& item_id, const std::string& name,
+  bool on_item(std::string_view phase, const maybe_element& item, emitter& e);
+  void announce_tool(emitter& e, std::string_view item_id, const std::string& name,
                      const json& input);
 
-  std::set<std::string> announced_tools_;  // item ids whose tool_call was emitted
+  std::set<std::string, std::less<>> announced_tools_;  // item ids whose tool_call was emitted
   cost_update totals_;
 };
 

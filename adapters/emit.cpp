@@ -26,11 +26,15 @@ std::string random_uuid() {
 }
 
 void emitter::emit(std::string id, const char* type, const json& content) {
+  emit_verbatim(std::move(id), type, to_json_text(content));
+}
+
+void emitter::emit_verbatim(std::string id, const char* type, std::string content) {
   agent_message m;
   m.id = std::move(id);
   m.type = type;
   m.parent_id = parent_id;
-  m.content = to_json_text(content);
+  m.content = std::move(content);
   m.timestamp_ms = timestamp;
   out.messages.push_back(std::move(m));
 }
@@ -39,28 +43,26 @@ void emitter::emit_block(const char* suffix, const char* type, const json& conte
   emit(event_id + "-" + suffix + "-" + std::to_string(out.messages.size()), type, content);
 }
 
-void emitter::emit_error(const std::string& text) {
+void emitter::emit_error(std::string_view text) {
   emit_block("error", "error", error_content(text));
 }
 
-json error_content(const std::string& text) {
+json error_content(std::string_view text) {
   auto classified = classify_error(text);
   json content = {{"message", text}, {"errorClass", to_string(classified.cls)}};
   if (classified.retry_after_ms > 0) content["retryAfterMs"] = classified.retry_after_ms;
   return content;
 }
 
-json string_array(const json& v) {
+json string_array(const maybe_element& v) {
   json arr = json::array();
-  if (v.is_array())
-    for (const auto& item : v)
-      if (item.is_string()) arr.push_back(item);
+  if (is_array(v))
+    for (auto item : simdjson::dom::array(*v))
+      if (item.is_string()) arr.push_back(std::string_view(item));
   return arr;
 }
 
-namespace {
-
-json to_json(simdjson::dom::element e) {
+json to_json(element e) {
   using type = simdjson::dom::element_type;
   switch (e.type()) {
     case type::OBJECT: {
@@ -92,26 +94,25 @@ json to_json(simdjson::dom::element e) {
   return nullptr;
 }
 
-// simdjson parses a line about 30 times faster than nlohmann's own parser (bench/micro_bench);
-// the adapters then read a DOM built from simdjson's. One parser per thread: its buffers fit
-// the longest line seen, so a line above `reuse_limit` gets a parser of its own, freed after.
-simdjson::error_code parse_into(std::string_view line, json& out) {
+namespace {
+
+// simdjson parses a line about 30 times faster than nlohmann's parser (bench/micro_bench), and the
+// adapters read its DOM in place. One parser per thread: its buffers fit the longest line seen,
+// so after a line above `reuse_limit` they are cut back to it on the next shorter line.
+simdjson::error_code parse_into(std::string_view line, element& root) {
   constexpr std::size_t reuse_limit = 1 << 20;
-  thread_local simdjson::dom::parser shared;
-  simdjson::dom::parser once;
-  auto& parser = line.size() <= reuse_limit ? shared : once;
-  simdjson::dom::element root;
-  if (auto err = parser.parse(line.data(), line.size()).get(root)) return err;
-  out = to_json(root);
-  return simdjson::SUCCESS;
+  thread_local simdjson::dom::parser parser;
+  if (line.size() <= reuse_limit && parser.capacity() > reuse_limit)
+    if (auto err = parser.allocate(reuse_limit)) return err;
+  return parser.parse(line.data(), line.size()).get(root);
 }
 
 }  // namespace
 
-std::optional<json> parse_event(std::string_view line, adapter_output& out) {
-  json ev;
+std::optional<element> parse_event(std::string_view line, adapter_output& out) {
+  element ev;
   bool valid = parse_into(line, ev) == simdjson::SUCCESS;
-  if (valid && ev.is_object()) {
+  if (valid && ev.type() == simdjson::dom::element_type::OBJECT) {
     out.json_line = true;
     return ev;
   }

@@ -18,19 +18,22 @@ struct emitter {
   std::int64_t timestamp = now_ms();
 
   void emit(std::string id, const char* type, const json& content);
+  // A message whose content is JSON object text already (the provider's own event, say).
+  void emit_verbatim(std::string id, const char* type, std::string content);
   // Events that yield several messages number them: <id>-text-0, <id>-tool-1, ...
   void emit_block(const char* suffix, const char* type, const json& content);
   // An `error` message with its class and suggested retry delay.
-  void emit_error(const std::string& text);
+  void emit_error(std::string_view text);
 };
 
 // {message, errorClass, retryAfterMs?} for an error text.
-json error_content(const std::string& text);
+json error_content(std::string_view text);
 
 // The string items of a JSON array (anything else: an empty array).
-json string_array(const json& v);
+json string_array(const maybe_element& v);
 
 // The line as a JSON object; otherwise an `error` message is appended and nullopt returned.
-std::optional<json> parse_event(std::string_view line, adapter_output& out);
+// The element is valid until the next call on this thread.
+std::optional<element> parse_event(std::string_view line, adapter_output& out);
 
 }  // namespace agentrt::adapters

@@ -5,10 +5,9 @@
 namespace agentrt::adapters {
 
 void gemini_adapter::parse(std::string_view line, adapter_output& out) {
-  auto parsed = parse_event(line, out);
-  if (!parsed) return;
-  const json& ev = *parsed;
-  std::string type = str_field(ev, "type");
+  auto ev = parse_event(line, out);
+  if (!ev) return;
+  std::string_view type = str_field(ev, "type");
   emitter e{out, random_uuid(), {}};
   if (type == "init") {
     out.provider_session_id = str_field(ev, "session_id");
@@ -24,32 +23,29 @@ void gemini_adapter::parse(std::string_view line, adapter_output& out) {
     if (bool_field(ev, "delta")) content["delta"] = true;
     e.emit(e.event_id, "text", content);
   } else if (type == "tool_use") {
-    const json* params = field(ev, "parameters");
+    auto params = field(ev, "parameters");
     e.emit(e.event_id, "tool_call",
            {{"toolUseId", str_field(ev, "tool_id")},
             {"name", str_field(ev, "tool_name")},
-            {"input", params != nullptr ? *params : json::object()}});
+            {"input", params ? to_json(*params) : json::object()}});
   } else if (type == "tool_result") {
     bool failed = str_field(ev, "status") == "error";
-    const json* error = field(ev, "error");
-    json output = failed && error != nullptr ? json(str_field(*error, "message"))
-                                             : json(str_field(ev, "output"));
+    auto error = field(ev, "error");
+    json output =
+      failed && error ? json(str_field(error, "message")) : json(str_field(ev, "output"));
     json content = {{"toolUseId", str_field(ev, "tool_id")}, {"output", output}};
     if (failed) content["isError"] = true;
     e.emit(e.event_id, "tool_result", content);
   } else if (type == "error") {
-    std::string text = str_field(ev, "message");
+    std::string_view text = str_field(ev, "message");
     if (str_field(ev, "severity") == "warning")
       e.emit(e.event_id, "status", {{"subtype", "warning"}, {"message", text}});
     else
       e.emit_error(text);
   } else if (type == "result") {
-    const json none = json::object();
-    const json* stats_ptr = field(ev, "stats");
-    const json& stats = stats_ptr != nullptr ? *stats_ptr : none;
+    auto stats = field(ev, "stats");
     bool failed = str_field(ev, "status") == "error";
-    const json* error = field(ev, "error");
-    std::string text = error != nullptr ? str_field(*error, "message") : "";
+    std::string text{str_field(field(ev, "error"), "message")};
     if (failed && text.empty()) text = "the agent reported an error";
     json content = {{"totalCostUsd", 0},
                     {"durationMs", num_field(stats, "duration_ms")},
@@ -72,7 +68,7 @@ void gemini_adapter::parse(std::string_view line, adapter_output& out) {
     out.turn = failed ? turn_event{turn_event::ended_error, text, {}}
                       : turn_event{turn_event::ended_ok, {}, {}};
   } else {
-    e.emit(e.event_id, "unknown", ev);
+    e.emit_verbatim(e.event_id, "unknown", std::string{line});
   }
 }
 

@@ -5,12 +5,11 @@
 namespace agentrt::adapters {
 
 void ollama_adapter::parse(std::string_view line, adapter_output& out) {
-  auto parsed = parse_event(line, out);
-  if (!parsed) return;
-  const json& ev = *parsed;
+  auto ev = parse_event(line, out);
+  if (!ev) return;
   emitter e{out, random_uuid(), {}};
   if (str_field(ev, "type") == "system") {
-    std::string subtype = str_field(ev, "subtype");
+    std::string_view subtype = str_field(ev, "subtype");
     if (subtype == "init") {
       out.provider_session_id = str_field(ev, "session_id");
       e.emit(e.event_id, "init",
@@ -26,21 +25,22 @@ void ollama_adapter::parse(std::string_view line, adapter_output& out) {
     }
     return;
   }
-  if (const json* error = field(ev, "error"); error != nullptr) {
-    std::string text = error->is_string() ? error->get<std::string>() : error->dump();
+  if (auto error = field(ev, "error")) {
+    std::string text =
+      error->is_string() ? std::string{std::string_view(*error)} : simdjson::minify(*error);
     e.emit_error(text);
     out.turn = turn_event{turn_event::ended_error, text, {}};
     return;
   }
-  const json* message = field(ev, "message");
-  if (message != nullptr) {
-    std::string thinking = str_field(*message, "thinking");
-    std::string text = str_field(*message, "content");
+  auto message = field(ev, "message");
+  if (message) {
+    std::string_view thinking = str_field(message, "thinking");
+    std::string_view text = str_field(message, "content");
     if (!thinking.empty()) e.emit_block("think", "thinking", {{"text", thinking}, {"delta", true}});
     if (!text.empty()) e.emit_block("text", "text", {{"text", text}, {"delta", true}});
   }
   if (!bool_field(ev, "done")) {
-    if (message == nullptr) e.emit(e.event_id, "unknown", ev);
+    if (!message) e.emit_verbatim(e.event_id, "unknown", std::string{line});
     return;
   }
   bool failed = str_field(ev, "done_reason") == "error";

@@ -229,6 +229,18 @@ TEST(ClaudeAdapter, UnknownTypeKeepsTheRawEvent) {
   EXPECT_EQ(content(out.messages[0]), event);
 }
 
+TEST(ClaudeAdapter, ARepeatedKeyReadsAsItsLastValue) {
+  // As JSON.parse reads it, so that the agentrt and the seed see one event alike.
+  claude_adapter adapter;
+  adapter_output out;
+  adapter.on_line(R"({"type":"bogus","uuid":"d-1","type":"assistant","message":{"content":[)"
+                  R"({"type":"text","text":"first","text":"second"}]}})",
+                  out);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].type, "text");
+  EXPECT_EQ(content(out.messages[0]), json({{"text", "second"}}));
+}
+
 TEST(ClaudeAdapter, StreamEventDeltasStreamTextAndThinking) {
   auto text = parse(json::parse(R"({"type":"stream_event","uuid":"s-1","event":{
     "type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Count"}}})"));
