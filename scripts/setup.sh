@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libcaf-dev nlohmann-json3-dev libsimdjson-dev
+  libcaf-dev nlohmann-json3-dev libsimdjson-dev libjemalloc-dev
   libboost1.81-dev libboost-filesystem1.81-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
