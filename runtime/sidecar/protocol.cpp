@@ -159,20 +159,19 @@ std::string agent_started_line(const std::string& session_id) {
   return to_json_text({{"type", "agent_started"}, {"sessionId", session_id}});
 }
 
-std::string agent_event_line(const raw_line& raw) {
+void append_agent_event_line(std::string& out, const raw_line& raw) {
   // A JSON line is embedded as it is, without a parse: the event is the provider's own.
-  std::string line = R"({"type":"agent_event","sessionId":)";
-  adapters::append_quoted(line, raw.session_id);
-  line += R"(,"event":)";
+  out += R"({"type":"agent_event","sessionId":)";
+  adapters::append_quoted(out, raw.session_id);
+  out += R"(,"event":)";
   if (raw.json) {
-    line += raw.line;
+    out += raw.line;
   } else {
-    line += R"({"type":"raw","text":)";
-    adapters::append_quoted(line, raw.line);
-    line += '}';
+    out += R"({"type":"raw","text":)";
+    adapters::append_quoted(out, raw.line);
+    out += '}';
   }
-  line += '}';
-  return line;
+  out += '}';
 }
 
 std::string agent_log_line(const log_line& log) {
@@ -192,13 +191,12 @@ std::string agent_stopped_line(const status_change& s) {
                        {"signal", sig.empty() ? json() : json(sig)}});
 }
 
-std::string agent_message_line(const agent_message& m) {
-  std::string line = R"({"type":"agent_message","sessionId":)";
-  adapters::append_quoted(line, m.session_id);
-  line += R"(,"message":{)";
-  append_message_fields(line, m);
-  line += "}}";
-  return line;
+void append_agent_message_line(std::string& out, const agent_message& m) {
+  out += R"({"type":"agent_message","sessionId":)";
+  adapters::append_quoted(out, m.session_id);
+  out += R"(,"message":{)";
+  append_message_fields(out, m);
+  out += "}}";
 }
 
 std::string status_line(const status_change& s) {

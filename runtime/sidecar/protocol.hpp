@@ -44,16 +44,17 @@ using request = std::variant<ping_request, list_request, options_request, query_
 // Never throws: anything that is not a valid request is a bad_request naming the problem.
 request parse_request(std::string_view line);
 
-// Output lines, each a JSON object without the trailing newline.
+// Output lines, each a JSON object without the trailing newline. The two written for every line
+// of an agent's output are appended to the caller's buffer instead of returned.
 std::string ready_line();
 std::string pong_line();
 std::string error_line(const std::string& session_id, const std::string& message);
 std::string agent_started_line(const std::string& session_id);
-std::string agent_event_line(const raw_line& raw);
+void append_agent_event_line(std::string& out, const raw_line& raw);
 std::string agent_log_line(const log_line& log);
 std::string agent_error_line(const std::string& session_id, const std::string& message);
 std::string agent_stopped_line(const status_change& status);
-std::string agent_message_line(const agent_message& m);
+void append_agent_message_line(std::string& out, const agent_message& m);
 std::string status_line(const status_change& s);
 std::string cost_line(const cost_update& c);
 std::string sessions_line(const session_list& list);

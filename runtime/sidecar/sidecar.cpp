@@ -68,10 +68,12 @@ void write_output(protocol_actor* self) {
   st.output.clear();
 }
 
-void emit(protocol_actor* self, const std::string& line, flush when = flush::when_idle) {
+// `append_line` writes one line, without its newline, at the end of the buffer it is given.
+template <class AppendLine>
+void emit_with(protocol_actor* self, AppendLine append_line, flush when = flush::when_idle) {
   constexpr std::size_t flush_at = 64 * 1024;
   auto& st = self->state;
-  st.output += line;
+  append_line(st.output);
   st.output += '\n';
   if (when == flush::now || st.output.size() >= flush_at || self->mailbox().empty()) {
     write_output(self);
@@ -79,6 +81,11 @@ void emit(protocol_actor* self, const std::string& line, flush when = flush::whe
     st.flush_queued = true;
     self->send(self, flush_atom::value);
   }
+}
+
+void emit(protocol_actor* self, const std::string& line, flush when = flush::when_idle) {
+  emit_with(
+    self, [&](std::string& out) { out += line; }, when);
 }
 
 bool wants_normalized(protocol_actor* self, const std::string& session_id) {
@@ -175,10 +182,13 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normali
       self->state.flush_queued = false;
       write_output(self);
     },
-    [self](const raw_line& raw) { emit(self, agent_event_line(raw)); },
+    [self](const raw_line& raw) {
+      emit_with(self, [&](std::string& out) { append_agent_event_line(out, raw); });
+    },
     [self](const log_line& log) { emit(self, agent_log_line(log)); },
     [self](const agent_message& m) {
-      if (wants_normalized(self, m.session_id)) emit(self, agent_message_line(m));
+      if (wants_normalized(self, m.session_id))
+        emit_with(self, [&](std::string& out) { append_agent_message_line(out, m); });
     },
     [self](const cost_update& c) {
       if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));

@@ -62,6 +62,15 @@ TEST(SidecarProtocol, OtherRequests) {
     "more");
 }
 
+// A line appended after what the buffer holds already, which stays as it was.
+template <class Event>
+json appended(void (*append)(std::string&, const Event&), const Event& event) {
+  std::string out = "earlier\n";
+  append(out, event);
+  EXPECT_EQ(out.rfind("earlier\n", 0), 0u);
+  return json::parse(out.substr(8));
+}
+
 TEST(SidecarProtocol, OutputLinesUseTheSeedsFieldNames) {
   EXPECT_EQ(json::parse(ready_line())["type"], "ready");
   EXPECT_EQ(json::parse(ready_line())["protocol"], protocol_version);
@@ -71,10 +80,15 @@ TEST(SidecarProtocol, OutputLinesUseTheSeedsFieldNames) {
   EXPECT_EQ(json::parse(error_line("s", "Session not found")),
             json({{"type", "error"}, {"sessionId", "s"}, {"message", "Session not found"}}));
   EXPECT_EQ(
-    json::parse(agent_event_line(raw_line{"s", R"({"type":"assistant","x":[1]})", true})),
+    appended(append_agent_event_line, raw_line{"s", R"({"type":"assistant","x":[1]})", true}),
     json::parse(R"({"type":"agent_event","sessionId":"s","event":{"type":"assistant","x":[1]}})"));
-  EXPECT_EQ(json::parse(agent_event_line(raw_line{"s", "plain text", false}))["event"],
+  EXPECT_EQ(appended(append_agent_event_line, raw_line{"s", "plain text", false})["event"],
             json({{"type", "raw"}, {"text", "plain text"}}));
+  agent_message text{"m-1", "s", "text", "", R"({"text":"hi"})", 1700000000000, 4};
+  EXPECT_EQ(appended(append_agent_message_line, text),
+            json::parse(R"({"type":"agent_message","sessionId":"s","message":{"id":"m-1",)"
+                        R"("type":"text","content":{"text":"hi"},"timestamp":1700000000000,)"
+                        R"("seq":4}})"));
   status_change killed{"s", session_status::stopped, -1, 15, "", 1, 9};
   EXPECT_EQ(json::parse(agent_stopped_line(killed)), json({{"type", "agent_stopped"},
                                                            {"sessionId", "s"},
