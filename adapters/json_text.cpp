@@ -1,6 +1,9 @@
 #include "adapters/json_text.hpp"
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
+
+#include <array>
 
 namespace agentrt::adapters {
 
@@ -12,49 +15,62 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// The escape nlohmann writes for an ASCII byte, or nullptr when the byte stands for itself.
-const char* ascii_escape(unsigned char c, char (&buf)[7]) {
+// The bytes a JSON string literal cannot hold as they are: control characters, '"' and '\\'.
+constexpr auto must_escape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}();
+
+// The escape nlohmann writes for one of those bytes.
+void append_escape(std::string& out, unsigned char c) {
   switch (c) {
     case '"':
-      return "\\\"";
+      out += "\\\"";
+      return;
     case '\\':
-      return "\\\\";
+      out += "\\\\";
+      return;
     case '\b':
-      return "\\b";
+      out += "\\b";
+      return;
     case '\f':
-      return "\\f";
+      out += "\\f";
+      return;
     case '\n':
-      return "\\n";
+      out += "\\n";
+      return;
     case '\r':
-      return "\\r";
+      out += "\\r";
+      return;
     case '\t':
-      return "\\t";
+      out += "\\t";
+      return;
     default:
       break;
   }
-  if (c >= 0x20) return nullptr;
   static const char hex[] = "0123456789abcdef";
-  buf[0] = '\\', buf[1] = 'u', buf[2] = '0', buf[3] = '0';
-  buf[4] = hex[c >> 4], buf[5] = hex[c & 0xf], buf[6] = '\0';
-  return buf;
+  const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+  out.append(escaped, sizeof escaped);
 }
 
 }  // namespace
 
 void append_quoted(std::string& out, std::string_view text) {
-  for (unsigned char c : text)
-    if (c >= 0x80) {  // UTF-8 to check: nlohmann's own serializer does it
-      out += dump(json(std::string{text}));
-      return;
-    }
+  // Valid UTF-8 is written as it is, as nlohmann does; invalid UTF-8 (rare: provider JSON is
+  // validated by its parse) is left to nlohmann's serializer, which replaces it.
+  if (!simdjson::validate_utf8(text.data(), text.size())) {
+    out += dump(json(std::string{text}));
+    return;
+  }
   out += '"';
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t run = 0;  // start of the bytes not copied yet
-  char buf[7];
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const char* escaped = ascii_escape(static_cast<unsigned char>(text[i]), buf);
-    if (escaped == nullptr) continue;
+    if (!must_escape[bytes[i]]) continue;
     out.append(text.data() + run, i - run);
-    out += escaped;
+    append_escape(out, bytes[i]);
     run = i + 1;
   }
   out.append(text.data() + run, text.size() - run);
