@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include "actors/unexpected.hpp"
 #include "adapters/adapter.hpp"
@@ -16,8 +17,9 @@ struct message_adapter_state {
   std::string session_id;
   caf::actor session;
   std::unique_ptr<adapters::provider_adapter> adapter;
-  std::vector<caf::actor> subscribers;
-  std::vector<caf::actor> raw_subscribers;  // also get raw_line
+  std::vector<caf::actor> subscribers;      // without raw lines
+  std::vector<caf::actor> raw_subscribers;  // with them
+  std::vector<session_event> batch;         // published, not sent yet
   std::uint64_t seq = 0;
   std::string provider_session_id;          // the latest one told to the session
   adapters::adapter_output out;             // reused across lines
@@ -40,7 +42,21 @@ void publish(adapter_actor* self, Event ev) {
   auto& st = self->state;
   ev.session_id = st.session_id;
   ev.seq = ++st.seq;
-  send_to_all(self, st.subscribers, std::move(ev));
+  st.batch.emplace_back(std::move(ev));
+}
+
+// Sends what was published since the last call, as one message to each subscriber.
+void send_batch(adapter_actor* self) {
+  auto& st = self->state;
+  if (st.batch.empty()) return;
+  session_events all{std::exchange(st.batch, {})};
+  if (!st.subscribers.empty()) {
+    session_events plain;
+    for (const auto& ev : all.events)
+      if (!caf::holds_alternative<raw_line>(ev)) plain.events.push_back(ev);
+    if (!plain.events.empty()) send_to_all(self, st.subscribers, std::move(plain));
+  }
+  send_to_all(self, st.raw_subscribers, std::move(all));
 }
 
 // Cost totals are cumulative, so only the latest of a batch of lines is worth telling: it is
@@ -75,27 +91,32 @@ void normalize_line(adapter_actor* self, std::string& line) {
   st.out.clear();
   st.adapter->on_line(line, st.out);
   if (!st.raw_subscribers.empty())
-    send_to_all(self, st.raw_subscribers,
-                raw_line{st.session_id, std::move(line), st.out.json_line});
+    st.batch.emplace_back(raw_line{st.session_id, std::move(line), st.out.json_line});
   publish_output(self);
 }
 
+void remove_from(std::vector<caf::actor>& list, const caf::actor_addr& who) {
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const caf::actor& a) { return a.address() == who; }),
+             list.end());
+}
+
+// A subscriber that asked for raw lines once keeps them.
 void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
   auto& st = self->state;
-  auto add = [&](std::vector<caf::actor>& list) {
-    if (std::find(list.begin(), list.end(), cmd.subscriber) != list.end()) return false;
-    list.push_back(cmd.subscriber);
-    return true;
+  auto in = [&](std::vector<caf::actor>& list) {
+    return std::find(list.begin(), list.end(), cmd.subscriber) != list.end();
   };
-  if (add(st.subscribers)) self->monitor(cmd.subscriber);
-  if (cmd.raw) add(st.raw_subscribers);
+  if (in(st.raw_subscribers)) return;
+  bool known = in(st.subscribers);
+  if (cmd.raw && known) remove_from(st.subscribers, cmd.subscriber.address());
+  if (cmd.raw || !known) (cmd.raw ? st.raw_subscribers : st.subscribers).push_back(cmd.subscriber);
+  if (!known) self->monitor(cmd.subscriber);
 }
 
 void remove_subscriber(adapter_actor* self, const caf::actor_addr& who) {
-  for (auto* list : {&self->state.subscribers, &self->state.raw_subscribers})
-    list->erase(std::remove_if(list->begin(), list->end(),
-                               [&](const caf::actor& a) { return a.address() == who; }),
-                list->end());
+  remove_from(self->state.subscribers, who);
+  remove_from(self->state.raw_subscribers, who);
 }
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
@@ -109,28 +130,34 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
     [self](const caf::down_msg& down) { remove_subscriber(self, down.source); });
   return {
     [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
-    [self](output_lines& batch) {
-      if (batch.stream == output_stream::out)
-        for (auto& line : batch.lines) normalize_line(self, line);
+    [self](output_lines& read) {
+      if (read.stream == output_stream::out)
+        for (auto& line : read.lines) normalize_line(self, line);
       else
-        for (auto& line : batch.lines) publish(self, log_line{{}, std::move(line), 0});
+        for (auto& line : read.lines) publish(self, log_line{{}, std::move(line), 0});
       publish_pending_cost(self);
-      return lines_consumed{batch.bytes};
+      send_batch(self);
+      return lines_consumed{read.bytes};
     },
     [self](const oversize_line& skipped) {
       publish(self,
               adapters::make_error_message("skipped a line of " + std::to_string(skipped.length) +
                                            " bytes: longer than the limit of " +
                                            std::to_string(skipped.limit) + " bytes"));
+      send_batch(self);
     },
     [self](const output_partial& partial) {
       self->state.out.clear();
       self->state.adapter->on_partial(partial.text, self->state.out);
       publish_output(self);
       publish_pending_cost(self);
+      send_batch(self);
     },
     [self](const output_drained& drained) { self->send(self->state.session, drained); },
-    [self](status_change& change) { publish(self, std::move(change)); },
+    [self](status_change& change) {
+      publish(self, std::move(change));
+      send_batch(self);
+    },
     [self](const subscribe_command& cmd) { add_subscriber(self, cmd); },
     [self](const unsubscribe_command& cmd) { remove_subscriber(self, cmd.subscriber.address()); },
   };

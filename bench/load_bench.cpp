@@ -148,20 +148,24 @@ struct shared_stats {
   bench::load_stats stats;
 };
 
+struct counting {
+  bench::load_stats& stats;
+
+  void operator()(const raw_line& raw) const { stats.on_line(raw.session_id, raw.line); }
+  void operator()(const status_change& s) const {
+    if (s.status == session_status::running) stats.on_started(s.session_id);
+    if (is_terminal(s.status)) stats.on_ended(s.session_id);
+  }
+  template <class Other>
+  void operator()(const Other&) const {}
+};
+
 caf::behavior counter(caf::event_based_actor*, shared_stats* shared) {
   return {
-    [shared](const raw_line& raw) {
+    [shared](const session_events& batch) {
       std::lock_guard<std::mutex> guard{shared->lock};
-      shared->stats.on_line(raw.session_id, raw.line);
+      for (const auto& ev : batch.events) caf::visit(counting{shared->stats}, ev);
     },
-    [shared](const status_change& s) {
-      std::lock_guard<std::mutex> guard{shared->lock};
-      if (s.status == session_status::running) shared->stats.on_started(s.session_id);
-      if (is_terminal(s.status)) shared->stats.on_ended(s.session_id);
-    },
-    [](const agent_message&) {},
-    [](const cost_update&) {},
-    [](const log_line&) {},
   };
 }
 

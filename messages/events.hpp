@@ -1,12 +1,15 @@
 #pragma once
-// Events a session publishes to its subscribers. Every event of one session carries a sequence
-// number from one counter, so a subscriber sees a total order and can detect gaps.
+// Events a session publishes to its subscribers, who receive them in batches (session_events).
+// Every event of one session carries a sequence number from one counter, so a subscriber sees a
+// total order and can detect gaps.
 // Plain structs; inspect() makes them serializable (CAF 0.17 style) so they can cross the network.
 
 #include <caf/meta/type_name.hpp>
+#include <caf/variant.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "messages/status.hpp"
 
@@ -89,6 +92,21 @@ struct raw_line {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raw_line& x) {
   return f(caf::meta::type_name("raw_line"), x.session_id, x.line, x.json);
+}
+
+using session_event = caf::variant<agent_message, status_change, cost_update, log_line, raw_line>;
+
+// What a session published at one time, in order: the events of one batch of lines read from its
+// agent (a raw_line, if asked for, then that line's messages; one cost_update at the end), or one
+// status change. One message per batch, not per event: an agent's burst of lines costs its
+// subscribers one mailbox round trip. Visit each event with caf::visit.
+struct session_events {
+  std::vector<session_event> events;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_events& x) {
+  return f(caf::meta::type_name("session_events"), x.events);
 }
 
 }  // namespace agentrt

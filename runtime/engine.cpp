@@ -16,20 +16,25 @@ namespace {
 constexpr auto command_timeout = std::chrono::seconds{30};
 
 // Calls a subscription's callbacks, one event at a time.
+struct callback_caller {
+  const event_callbacks& cb;
+
+  template <class Event>
+  static void call(const std::function<void(const Event&)>& f, const Event& ev) {
+    if (f) f(ev);
+  }
+  void operator()(const agent_message& m) const { call(cb.on_message, m); }
+  void operator()(const status_change& s) const { call(cb.on_status, s); }
+  void operator()(const cost_update& c) const { call(cb.on_cost, c); }
+  void operator()(const log_line& l) const { call(cb.on_log, l); }
+  void operator()(const raw_line&) const {}  // not asked for
+};
+
 caf::behavior callback_actor(caf::event_based_actor* self, event_callbacks cb) {
   report_unexpected_on_stderr(self);
   return {
-    [cb](const agent_message& m) {
-      if (cb.on_message) cb.on_message(m);
-    },
-    [cb](const status_change& s) {
-      if (cb.on_status) cb.on_status(s);
-    },
-    [cb](const cost_update& c) {
-      if (cb.on_cost) cb.on_cost(c);
-    },
-    [cb](const log_line& l) {
-      if (cb.on_log) cb.on_log(l);
+    [cb](const session_events& batch) {
+      for (const auto& ev : batch.events) caf::visit(callback_caller{cb}, ev);
     },
   };
 }

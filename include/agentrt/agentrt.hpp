@@ -73,7 +73,8 @@ class engine {
   // for an empty id. Returns the subscription's id.
   std::uint64_t subscribe(const std::string& session_id, event_callbacks callbacks);
   // The same for an actor of your own (of this engine's actor system(), or remote): it receives
-  // agent_message, status_change, cost_update and log_line; with raw, also raw_line.
+  // session_events, batches of agent_message, status_change, cost_update and log_line (with raw,
+  // also raw_line) in publishing order; caf::visit each event.
   command_result subscribe(const std::string& session_id, caf::actor subscriber, bool raw = false);
   // The actor system the engine runs on, for spawning such actors.
   caf::actor_system& system();

@@ -54,6 +54,14 @@ std::vector<session_row> rows(const std::map<std::string, std::string>& sessions
   return result;
 }
 
+// One callable made of several lambdas, for caf::visit.
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
 }  // namespace
 
 std::map<std::string, session_outcome> watch_sessions(
@@ -85,7 +93,7 @@ std::map<std::string, session_outcome> watch_sessions(
       if (mode == output_mode::table) draw();
       next_tick = std::chrono::steady_clock::now() + std::chrono::milliseconds{100};
     }
-    self->receive(
+    auto on_event = overloaded{
       [&](const agent_message& m) {
         ++seen(m.session_id).messages;
         print(m);
@@ -104,7 +112,14 @@ std::map<std::string, session_outcome> watch_sessions(
         seen(c.session_id).cost = c;
         if (mode == output_mode::json) print(c);
       },
-      [&](const log_line& l) { print(l); }, caf::after(std::chrono::milliseconds{100}) >> [] {});
+      [&](const log_line& l) { print(l); },
+      [](const raw_line&) {},  // not subscribed to
+    };
+    self->receive(
+      [&](const session_events& batch) {
+        for (const auto& ev : batch.events) caf::visit(on_event, ev);
+      },
+      caf::after(std::chrono::milliseconds{100}) >> [] {});
   }
   if (mode == output_mode::table) draw();
   return outcomes;

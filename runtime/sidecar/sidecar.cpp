@@ -122,7 +122,7 @@ void track(protocol_actor* self, const std::string& id) {
   if (self->state.draining) command(self, stop_command{id}, id);
 }
 
-void on_status(protocol_actor* self, const status_change& s) {
+void on_event(protocol_actor* self, const status_change& s) {
   auto& view = self->state.sessions[s.session_id];
   if (wants_normalized(self, s.session_id)) emit(self, status_line(s));
   if (s.status == session_status::starting && !view.live) track(self, s.session_id);
@@ -138,6 +138,23 @@ void on_status(protocol_actor* self, const status_change& s) {
   else
     emit(self, agent_error_line(s.session_id, s.error));
   check_drained(self);
+}
+
+void on_event(protocol_actor* self, const raw_line& raw) {
+  emit_with(self, [&](std::string& out) { append_agent_event_line(out, raw); });
+}
+
+void on_event(protocol_actor* self, const log_line& log) {
+  emit(self, agent_log_line(log));
+}
+
+void on_event(protocol_actor* self, const agent_message& m) {
+  if (wants_normalized(self, m.session_id))
+    emit_with(self, [&](std::string& out) { append_agent_message_line(out, m); });
+}
+
+void on_event(protocol_actor* self, const cost_update& c) {
+  if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));
 }
 
 void on_host_line(protocol_actor* self, const std::string& text) {
@@ -182,18 +199,10 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normali
       self->state.flush_queued = false;
       write_output(self);
     },
-    [self](const raw_line& raw) {
-      emit_with(self, [&](std::string& out) { append_agent_event_line(out, raw); });
+    [self](const session_events& batch) {
+      for (const auto& ev : batch.events)
+        caf::visit([self](const auto& e) { on_event(self, e); }, ev);
     },
-    [self](const log_line& log) { emit(self, agent_log_line(log)); },
-    [self](const agent_message& m) {
-      if (wants_normalized(self, m.session_id))
-        emit_with(self, [&](std::string& out) { append_agent_message_line(out, m); });
-    },
-    [self](const cost_update& c) {
-      if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));
-    },
-    [self](const status_change& s) { on_status(self, s); },
     [self](const drain_request&) -> caf::result<command_ack> {
       auto& st = self->state;
       st.draining = true;

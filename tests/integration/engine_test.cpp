@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "messages/type_ids.hpp"
 #include "support/processes.hpp"
@@ -88,15 +89,27 @@ TEST(Engine, AnActorOfYourOwnCanSubscribe) {
   ASSERT_TRUE(engine.subscribe("", caf::actor{self}, true));
   ASSERT_TRUE(engine.start(fake("act")));
   int raw = 0, messages = 0;
-  bool done = false;
+  bool done = false, raw_first = true;
+  auto count = [&](const auto& event) {
+    using type = std::decay_t<decltype(event)>;
+    if constexpr (std::is_same_v<type, agentrt::raw_line>) {
+      ++raw;
+    } else if constexpr (std::is_same_v<type, agentrt::agent_message>) {
+      raw_first = raw_first && raw > messages;  // each line comes before what it became
+      ++messages;
+    } else if constexpr (std::is_same_v<type, agentrt::status_change>) {
+      done = agentrt::is_terminal(event.status);
+    }
+  };
   while (!done)
-    self->receive([&](const agentrt::raw_line&) { ++raw; },
-                  [&](const agentrt::agent_message&) { ++messages; },
-                  [&](const agentrt::status_change& s) { done = agentrt::is_terminal(s.status); },
-                  [](const agentrt::cost_update&) {}, [](const agentrt::log_line&) {},
-                  caf::after(std::chrono::seconds{10}) >> [&] { done = true; });
+    self->receive(
+      [&](const agentrt::session_events& batch) {
+        for (const auto& ev : batch.events) caf::visit(count, ev);
+      },
+      caf::after(std::chrono::seconds{10}) >> [&] { done = true; });
   EXPECT_EQ(raw, 3);
   EXPECT_EQ(messages, 3);
+  EXPECT_TRUE(raw_first);
 }
 
 TEST(Engine, CommandsReportTheRuntimesReasons) {

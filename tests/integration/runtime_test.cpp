@@ -27,7 +27,7 @@ std::set<std::string> ids_of(const std::vector<query_command>& qs) {
 }
 
 // Sequence numbers 1..n without a gap, and the terminal status is the very last event.
-void expect_complete_and_ordered(const session_events& s) {
+void expect_complete_and_ordered(const session_record& s) {
   ASSERT_FALSE(s.seqs.empty());
   for (std::size_t i = 0; i < s.seqs.size(); ++i) ASSERT_EQ(s.seqs[i], i + 1) << "at event " << i;
   EXPECT_EQ(s.order.back(), "status");
@@ -390,13 +390,13 @@ using namespace agentrt;
 using namespace agentrt::test;
 using namespace std::chrono_literals;
 
-std::vector<std::string> status_names(const session_events& s) {
+std::vector<std::string> status_names(const session_record& s) {
   std::vector<std::string> names;
   for (const auto& st : s.statuses) names.emplace_back(to_string(st.status));
   return names;
 }
 
-std::size_t count_type(const session_events& s, const std::string& type) {
+std::size_t count_type(const session_record& s, const std::string& type) {
   std::size_t n = 0;
   for (const auto& m : s.messages) n += m.type == type;
   return n;

@@ -31,7 +31,7 @@ inline query_command fake_query(std::string id, std::string provider_config = "{
   return q;
 }
 
-struct session_events {
+struct session_record {
   std::vector<agent_message> messages;
   std::vector<status_change> statuses;
   std::vector<cost_update> costs;
@@ -70,7 +70,7 @@ class event_collector {
 
   bool wait_terminal(const std::set<std::string>& ids, std::chrono::milliseconds timeout) {
     return wait_until(
-      [&](const std::map<std::string, session_events>& s) {
+      [&](const std::map<std::string, session_record>& s) {
         for (const auto& id : ids) {
           auto it = s.find(id);
           if (it == s.end() || !it->second.terminal()) return false;
@@ -80,19 +80,24 @@ class event_collector {
       timeout);
   }
 
-  std::map<std::string, session_events> sessions;
+  std::map<std::string, session_record> sessions;
 
  private:
   void receive_one(std::chrono::milliseconds timeout) {
     self_->receive(
-      [&](const agent_message& m) { add(m.session_id, m.seq, "message").messages.push_back(m); },
-      [&](const status_change& s) { add(s.session_id, s.seq, "status").statuses.push_back(s); },
-      [&](const cost_update& c) { add(c.session_id, c.seq, "cost").costs.push_back(c); },
-      [&](const log_line& l) { add(l.session_id, l.seq, "log").logs.push_back(l); },
+      [&](const session_events& batch) {
+        for (const auto& ev : batch.events) caf::visit([&](const auto& e) { on(e); }, ev);
+      },
       caf::after(timeout) >> [] {});
   }
 
-  session_events& add(const std::string& id, std::uint64_t seq, const char* kind) {
+  void on(const agent_message& m) { add(m.session_id, m.seq, "message").messages.push_back(m); }
+  void on(const status_change& s) { add(s.session_id, s.seq, "status").statuses.push_back(s); }
+  void on(const cost_update& c) { add(c.session_id, c.seq, "cost").costs.push_back(c); }
+  void on(const log_line& l) { add(l.session_id, l.seq, "log").logs.push_back(l); }
+  void on(const raw_line&) {}  // not subscribed to
+
+  session_record& add(const std::string& id, std::uint64_t seq, const char* kind) {
     auto& s = sessions[id];
     s.seqs.push_back(seq);
     s.order.emplace_back(kind);

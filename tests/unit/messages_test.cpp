@@ -87,6 +87,20 @@ TEST_F(MessagesTest, EventsRoundTrip) {
   EXPECT_EQ(lc.sessions[0].provider_session_id, "ps-1");
 }
 
+TEST_F(MessagesTest, ABatchOfEventsRoundTripsInOrder) {
+  session_events batch;
+  batch.events.emplace_back(raw_line{"s1", R"({"type":"assistant"})", true});
+  batch.events.emplace_back(agent_message{"id-1", "s1", "text", "", R"({"text":"hi"})", 1, 1});
+  batch.events.emplace_back(cost_update{"s1", 0.5, 1, 2, 0, 0, 1, 2});
+  batch.events.emplace_back(status_change{"s1", session_status::idle, -1, -1, "", 1, 3});
+  auto copy = roundtrip(*sys, batch);
+  ASSERT_EQ(copy.events.size(), 4u);
+  EXPECT_EQ(caf::get<raw_line>(copy.events[0]).line, R"({"type":"assistant"})");
+  EXPECT_EQ(caf::get<agent_message>(copy.events[1]).content, R"({"text":"hi"})");
+  EXPECT_DOUBLE_EQ(caf::get<cost_update>(copy.events[2]).total_cost_usd, 0.5);
+  EXPECT_EQ(caf::get<status_change>(copy.events[3]).status, session_status::idle);
+}
+
 TEST_F(MessagesTest, ErrorsCarryTheirText) {
   auto err = make_error(errc::duplicate_session, "Session already running");
   EXPECT_EQ(error_text(err), "Session already running");
