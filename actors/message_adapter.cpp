@@ -131,6 +131,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
   return {
     [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
     [self](output_lines& read) {
+      self->state.batch.reserve(2 * read.lines.size() + 1);  // a raw line and a message each
       if (read.stream == output_stream::out)
         for (auto& line : read.lines) normalize_line(self, line);
       else

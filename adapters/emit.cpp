@@ -40,7 +40,11 @@ void emitter::emit_verbatim(std::string id, const char* type, std::string conten
 }
 
 void emitter::emit_block(const char* suffix, const char* type, const json& content) {
-  emit(event_id + "-" + suffix + "-" + std::to_string(out.messages.size()), type, content);
+  std::string id;
+  id.reserve(event_id.size() + 16);
+  ((id += event_id) += '-') += suffix;
+  (id += '-') += std::to_string(out.messages.size());
+  emit(std::move(id), type, content);
 }
 
 void emitter::emit_error(std::string_view text) {
