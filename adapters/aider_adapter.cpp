@@ -181,7 +181,7 @@ void aider_adapter::content_line(std::string_view line, adapter_output& out) {
            {{"toolUseId", e.event_id}, {"name", "Bash"}, {"input", {{"command", command}}}});
     return;
   }
-  e.emit(e.event_id, thinking_ ? "thinking" : "text", {{"text", text + "\n"}, {"delta", true}});
+  e.emit_text(e.event_id, thinking_ ? "thinking" : "text", text + "\n", true);
 }
 
 }  // namespace agentrt::adapters

@@ -41,12 +41,12 @@ void on_assistant(element ev, emitter& e) {
   for (element block : *blocks) {
     std::string_view type = str_field(block, "type");
     if (type == "text") {
-      e.emit_block("text", "text", {{"text", str_field(block, "text")}});
+      e.emit_text(e.block_id("text"), "text", str_field(block, "text"));
     } else if (type == "thinking") {
       auto thinking = field(block, "thinking");
       std::string_view text =
         thinking && thinking->is_string() ? std::string_view(*thinking) : str_field(block, "text");
-      e.emit_block("think", "thinking", {{"text", text}});
+      e.emit_text(e.block_id("think"), "thinking", text);
     } else if (type == "tool_use") {
       auto input = field(block, "input");
       e.emit_block("tool", "tool_call",
@@ -123,9 +123,9 @@ void on_stream_event(element ev, emitter& e) {
   auto delta = field(inner, "delta");
   std::string_view delta_type = str_field(delta, "type");
   if (delta_type == "text_delta")
-    e.emit_block("text", "text", {{"text", str_field(delta, "text")}, {"delta", true}});
+    e.emit_text(e.block_id("text"), "text", str_field(delta, "text"), true);
   else if (delta_type == "thinking_delta")
-    e.emit_block("think", "thinking", {{"text", str_field(delta, "thinking")}, {"delta", true}});
+    e.emit_text(e.block_id("think"), "thinking", str_field(delta, "thinking"), true);
   else if (delta_type != "input_json_delta" && delta_type != "signature_delta")
     e.emit(e.event_id, "status", {{"subtype", "stream_event"}, {"event", kind}});
 }

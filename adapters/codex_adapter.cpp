@@ -37,9 +37,9 @@ bool codex_adapter::on_item(std::string_view phase, const maybe_element& item, e
   std::string_view kind = str_field(item, "type");
   std::string_view id = str_field(item, "id");
   if (kind == "agent_message") {
-    if (completed) e.emit_block("text", "text", {{"text", str_field(item, "text")}});
+    if (completed) e.emit_text(e.block_id("text"), "text", str_field(item, "text"));
   } else if (kind == "reasoning") {
-    if (completed) e.emit_block("think", "thinking", {{"text", str_field(item, "text")}});
+    if (completed) e.emit_text(e.block_id("think"), "thinking", str_field(item, "text"));
   } else if (kind == "command_execution") {
     if (updated) return true;
     announce_tool(e, id, "Bash", {{"command", str_field(item, "command")}});

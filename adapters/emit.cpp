@@ -39,12 +39,24 @@ void emitter::emit_verbatim(std::string id, const char* type, std::string conten
   out.messages.push_back(std::move(m));
 }
 
-void emitter::emit_block(const char* suffix, const char* type, const json& content) {
+std::string emitter::block_id(const char* suffix) const {
   std::string id;
   id.reserve(event_id.size() + 16);
   ((id += event_id) += '-') += suffix;
   (id += '-') += std::to_string(out.messages.size());
-  emit(std::move(id), type, content);
+  return id;
+}
+
+void emitter::emit_block(const char* suffix, const char* type, const json& content) {
+  emit(block_id(suffix), type, content);
+}
+
+void emitter::emit_text(std::string id, const char* type, std::string_view text, bool delta) {
+  std::string content = R"({"text":)";
+  append_quoted(content, text);
+  if (delta) content += R"(,"delta":true)";
+  content += '}';
+  emit_verbatim(std::move(id), type, std::move(content));
 }
 
 void emitter::emit_error(std::string_view text) {

@@ -21,7 +21,10 @@ struct emitter {
   // A message whose content is JSON object text already (the provider's own event, say).
   void emit_verbatim(std::string id, const char* type, std::string content);
   // Events that yield several messages number them: <id>-text-0, <id>-tool-1, ...
+  std::string block_id(const char* suffix) const;
   void emit_block(const char* suffix, const char* type, const json& content);
+  // {text, delta?} (text and thinking): the most frequent content, written without a json.
+  void emit_text(std::string id, const char* type, std::string_view text, bool delta = false);
   // An `error` message with its class and suggested retry delay.
   void emit_error(std::string_view text);
 };

@@ -19,9 +19,7 @@ void gemini_adapter::parse(std::string_view line, adapter_output& out) {
     out.turn = turn_event{turn_event::started, {}, {}};
   } else if (type == "message") {
     if (str_field(ev, "role") != "assistant") return;  // the echo of the prompt
-    json content = {{"text", str_field(ev, "content")}};
-    if (bool_field(ev, "delta")) content["delta"] = true;
-    e.emit(e.event_id, "text", content);
+    e.emit_text(e.event_id, "text", str_field(ev, "content"), bool_field(ev, "delta"));
   } else if (type == "tool_use") {
     auto params = field(ev, "parameters");
     e.emit(e.event_id, "tool_call",

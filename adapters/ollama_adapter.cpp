@@ -36,8 +36,8 @@ void ollama_adapter::parse(std::string_view line, adapter_output& out) {
   if (message) {
     std::string_view thinking = str_field(message, "thinking");
     std::string_view text = str_field(message, "content");
-    if (!thinking.empty()) e.emit_block("think", "thinking", {{"text", thinking}, {"delta", true}});
-    if (!text.empty()) e.emit_block("text", "text", {{"text", text}, {"delta", true}});
+    if (!thinking.empty()) e.emit_text(e.block_id("think"), "thinking", thinking, true);
+    if (!text.empty()) e.emit_text(e.block_id("text"), "text", text, true);
   }
   if (!bool_field(ev, "done")) {
     if (!message) e.emit_verbatim(e.event_id, "unknown", std::string{line});
