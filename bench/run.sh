@@ -80,4 +80,4 @@ for who in node agentrt; do
   tag "peer-$who" < "$PEER/results-$who.jsonl"
 done
 
-python3 "$ROOT/bench/summarize.py" "$OUT"
+python3 "$ROOT/bench/summarize.py" "$OUT" | tee "$ROOT/bench/results/summary.md"
