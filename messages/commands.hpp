@@ -28,13 +28,14 @@ struct query_command {
   std::vector<std::string> additional_directories;
   std::map<std::string, std::string> extra_env;
   std::string provider_config;  // a JSON object as text, provider specific
+  std::string node;             // through a coordinator: the node to run on (empty: least loaded)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_command& x) {
   return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
            x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode, x.system_prompt,
-           x.additional_directories, x.extra_env, x.provider_config);
+           x.additional_directories, x.extra_env, x.provider_config, x.node);
 }
 
 // A follow-up prompt. A live session that reads prompts from stdin (claude with
@@ -91,13 +92,14 @@ struct session_info {
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
   std::int64_t started_at_ms = 0;
+  std::string node;  // through a coordinator: the node it runs on (host:port)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
            x.pid, x.provider_session_id, x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.started_at_ms);
+           x.started_at_ms, x.node);
 }
 
 struct session_list {

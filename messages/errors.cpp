@@ -22,6 +22,8 @@ const char* to_string(errc e) {
       return "invalid_command";
     case errc::session_busy:
       return "session_busy";
+    case errc::node_unreachable:
+      return "node_unreachable";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@ enum class errc : std::uint8_t {
   session_not_running,    // stop or prompt for a session that has ended
   invalid_command,        // a command with missing or ill-formed fields
   session_busy,           // a prompt for a session in the middle of a turn that cannot queue it
+  node_unreachable,       // through a coordinator: the session's node (or every node) is gone
 };
 
 const char* to_string(errc e);

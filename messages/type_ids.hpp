@@ -4,6 +4,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
 #include "messages/internal.hpp"
@@ -46,5 +47,11 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::host_line))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_request))
+
+CAF_ADD_TYPE_ID(agentrt, (agentrt::coordinator_hello))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::node_welcome))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::await_nodes))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::connect_tick))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::orphan_tick))
 
 CAF_END_TYPE_ID_BLOCK(agentrt)

@@ -1,6 +1,7 @@
 #include "runtime/runtime.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include <set>
 #include <thread>
@@ -27,9 +28,27 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));
+  const auto& cluster = opts_.cluster;
+  if (cluster.serve || !cluster.nodes.empty()) {
+    config_->load<caf::io::middleman>();
+    config_->set("middleman.heartbeat-interval", caf::timespan{cluster.heartbeat});
+    config_->set("middleman.connection-timeout", caf::timespan{cluster.heartbeat * 3 / 2});
+  }
   system_ = std::make_unique<caf::actor_system>(*config_);
-  supervisor_ = spawn_supervisor(
-    *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy});
+  if (cluster.nodes.empty()) {
+    supervisor_ = spawn_supervisor(
+      *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy});
+    return;
+  }
+  coordinator_options co;
+  co.nodes = cluster.nodes;
+  co.connector = caf::actor_cast<caf::actor>(system_->middleman().actor_handle());
+  co.command_timeout = command_timeout;
+  co.cleanup_grace = opts_.policy.cleanup_grace;
+  supervisor_ = spawn_coordinator(*system_, std::move(co));
+  caf::scoped_actor self{*system_};
+  self->request(supervisor_, cluster.connect_timeout, await_nodes{})
+    .receive([](const command_ack&) {}, [](const caf::error&) {});
 }
 
 runtime::~runtime() {

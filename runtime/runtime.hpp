@@ -13,7 +13,9 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
+#include "actors/coordinator.hpp"
 #include "actors/session_policy.hpp"
 #include "messages/commands.hpp"
 #include "runtime/http/ollama_host.hpp"
@@ -22,12 +24,24 @@
 
 namespace agentrt {
 
+// CAF networking (docs/distributed.md). With nodes, the runtime's supervisor() is a coordinator
+// that runs every session on one of them; with serve, the runtime is a node (agentrt node).
+struct cluster_options {
+  std::vector<node_address> nodes;
+  bool serve = false;
+  // BASP heartbeats; a peer silent for 1.5 × this is dropped at the next heartbeat tick.
+  std::chrono::milliseconds heartbeat{500};
+  // A coordinator waits this long at start for the first attempt on every node.
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
 struct runtime_options {
   session_policy policy;
   providers::launch_config launch;
   process::process_host_options host;
   http::ollama_options ollama;
   std::size_t scheduler_threads = 0;  // 0: one per core but one, at least one
+  cluster_options cluster;
 };
 
 class runtime {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/runtime.hpp"
+
 namespace agentrt::cli {
 
 struct run_options {
@@ -14,6 +16,7 @@ struct run_options {
   std::string provider_config;
   int sessions = 1;  // each prompt runs in this many sessions
   std::vector<std::string> prompts;
+  runtime_options runtime;  // with cluster.nodes, the sessions run there
 };
 
 int run_command(const run_options& opts);

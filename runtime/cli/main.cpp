@@ -5,7 +5,23 @@
 #include <iostream>
 
 #include "runtime/cli/commands.hpp"
+#include "runtime/cluster/node.hpp"
 #include "runtime/sidecar/sidecar.hpp"
+
+namespace {
+
+// HOST:PORT, for --node and --listen.
+std::string check_address(const std::string& text) {
+  return agentrt::parse_node_address(text) ? std::string{} : "expected HOST:PORT, got " + text;
+}
+
+std::vector<agentrt::node_address> addresses(const std::vector<std::string>& texts) {
+  std::vector<agentrt::node_address> out;
+  for (const auto& t : texts) out.push_back(*agentrt::parse_node_address(t));
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
@@ -23,6 +39,9 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 100000))
     ->capture_default_str();
   run_cmd->add_option("prompts", run.prompts, "One prompt per session")->required();
+  std::vector<std::string> run_nodes;
+  run_cmd->add_option("--node", run_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
+    ->check(check_address);
 
   agentrt::cli::demo_options demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run several fake agent sessions at once");
@@ -42,11 +61,43 @@ int main(int argc, char** argv) {
     "sidecar", "Speak the seed's stdio NDJSON protocol (docs/protocol.md) on stdin/stdout");
   sidecar_cmd->add_flag("--normalized", sidecar.normalized,
                         "Also emit agent_message, status and cost events for every session");
+  std::vector<std::string> sidecar_nodes;
+  sidecar_cmd
+    ->add_option("--node", sidecar_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
+    ->check(check_address);
+
+  agentrt::cluster::node_options node;
+  std::string listen = "127.0.0.1:0";
+  std::int64_t orphan_grace_ms = node.orphan_grace.count();
+  std::int64_t heartbeat_ms = node.runtime.cluster.heartbeat.count();
+  auto* node_cmd = app.add_subcommand(
+    "node", "Serve this machine's sessions to coordinators (agentrt run/sidecar --node)");
+  node_cmd->add_option("--listen", listen, "Address to listen on (port 0: any free port)")
+    ->check(check_address)
+    ->capture_default_str();
+  node_cmd->add_flag("--insecure", node.insecure,
+                     "Allow a non-loopback address without TLS (on a network you trust)");
+  node_cmd
+    ->add_option("--orphan-grace-ms", orphan_grace_ms,
+                 "Stop the sessions this long after the last coordinator is gone")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  node_cmd->add_option("--heartbeat-ms", heartbeat_ms, "Heartbeat interval between peers")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  run.runtime.cluster.nodes = addresses(run_nodes);
+  sidecar.runtime.cluster.nodes = addresses(sidecar_nodes);
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);
+  if (node_cmd->parsed()) {
+    node.listen = *agentrt::parse_node_address(listen);
+    node.orphan_grace = std::chrono::milliseconds{orphan_grace_ms};
+    node.runtime.cluster.heartbeat = std::chrono::milliseconds{heartbeat_ms};
+    return agentrt::cluster::run_node(node);
+  }
   if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
   if (parse_cmd->parsed()) return agentrt::cli::parse_command(parse);
   if (sidecar_cmd->parsed()) return agentrt::sidecar::run_sidecar(sidecar);

@@ -14,7 +14,7 @@ namespace agentrt::cli {
 
 int run_command(const run_options& opts) {
   catch_interrupts();
-  runtime rt;
+  runtime rt{opts.runtime};
   caf::scoped_actor self{rt.system()};
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
   std::map<std::string, std::string> ids;  // session -> provider

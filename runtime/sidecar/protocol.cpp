@@ -96,6 +96,7 @@ request parse_query(const json& obj) {
   if (const json* config = f.object("providerConfig")) q.provider_config = to_json_text(*config);
   f.array("settingSources");  // claude's default (user, project) is what the seed sent
   f.text("worktreeName");     // accepted; worktrees are not created by agentrt
+  q.node = f.text("node");    // through a coordinator (agentrt sidecar --node): where to run
   r.normalized = f.flag("normalized");
   if (!f.error().empty()) return bad_request{q.session_id, f.error()};
   return r;
@@ -209,17 +210,20 @@ std::string cost_line(const cost_update& c) {
 
 std::string sessions_line(const session_list& list) {
   json sessions = json::array();
-  for (const auto& s : list.sessions)
-    sessions.push_back({{"sessionId", s.session_id},
-                        {"provider", s.provider},
-                        {"status", std::string{to_string(s.status)}},
-                        {"generation", s.generation},
-                        {"pid", s.pid},
-                        {"providerSessionId", s.provider_session_id},
-                        {"totalCostUsd", s.total_cost_usd},
-                        {"inputTokens", s.input_tokens},
-                        {"outputTokens", s.output_tokens},
-                        {"startedAt", s.started_at_ms}});
+  for (const auto& s : list.sessions) {
+    json row = {{"sessionId", s.session_id},
+                {"provider", s.provider},
+                {"status", std::string{to_string(s.status)}},
+                {"generation", s.generation},
+                {"pid", s.pid},
+                {"providerSessionId", s.provider_session_id},
+                {"totalCostUsd", s.total_cost_usd},
+                {"inputTokens", s.input_tokens},
+                {"outputTokens", s.output_tokens},
+                {"startedAt", s.started_at_ms}};
+    if (!s.node.empty()) row["node"] = s.node;
+    sessions.push_back(std::move(row));
+  }
   return to_json_text({{"type", "sessions"}, {"sessions", sessions}});
 }
 

@@ -79,12 +79,13 @@ TEST_F(MessagesTest, EventsRoundTrip) {
 
   session_list l;
   l.sessions.push_back(
-    session_info{"s1", "fake", session_status::idle, 2, 77, "ps-1", 0.5, 10, 20, 99});
+    session_info{"s1", "fake", session_status::idle, 2, 77, "ps-1", 0.5, 10, 20, 99, "n1:7"});
   auto lc = roundtrip(*sys, l);
   ASSERT_EQ(lc.sessions.size(), 1u);
   EXPECT_EQ(lc.sessions[0].status, session_status::idle);
   EXPECT_EQ(lc.sessions[0].pid, 77);
   EXPECT_EQ(lc.sessions[0].provider_session_id, "ps-1");
+  EXPECT_EQ(lc.sessions[0].node, "n1:7");
 }
 
 TEST_F(MessagesTest, ABatchOfEventsRoundTripsInOrder) {

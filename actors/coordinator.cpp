@@ -1,0 +1,426 @@
+#include "actors/coordinator.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+
+#include "actors/unexpected.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+namespace agentrt {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto first_backoff = 250ms;
+constexpr auto last_backoff = 5000ms;
+
+struct node_link {
+  node_address address;
+  caf::node_id id;        // of the process that answered last
+  caf::actor gateway;     // monitored; empty while not connected
+  caf::actor supervisor;  // takes the commands
+  bool tried = false;     // a first attempt to connect has ended
+  std::chrono::milliseconds backoff{0};
+
+  bool connected() const { return static_cast<bool>(supervisor); }
+};
+
+struct placed_session {
+  std::size_t node = 0;
+  std::uint64_t seq = 0;  // of the latest event
+  std::uint64_t generation = 0;
+  session_status status = session_status::starting;
+  std::vector<subscribe_command> subscribers;  // to this session only
+};
+
+struct coordinator_state {
+  coordinator_options opts;
+  std::vector<node_link> nodes;
+  std::unordered_map<std::string, placed_session> sessions;
+  std::vector<subscribe_command> all_subscribers;  // with an empty session id
+  std::vector<caf::typed_response_promise<command_ack>> awaiting_nodes;
+
+  static inline const char* name = "coordinator";
+};
+
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+caf::actor handle(coordinator_actor* self) {
+  return caf::actor_cast<caf::actor>(self);
+}
+
+caf::error unreachable(const node_link& n) {
+  return make_error(errc::node_unreachable, "node unreachable: " + n.address.name());
+}
+
+caf::error not_found() {
+  return make_error(errc::session_not_found, "Session not found");
+}
+
+// ---- events: from the nodes to the subscribers, in each session's order ---------------------
+
+// Copies for all but the last receiver, which gets the batch itself.
+void send_to_all(coordinator_actor* self, const std::vector<caf::actor>& to, session_events batch) {
+  for (std::size_t i = 0; i + 1 < to.size(); ++i) self->send(to[i], batch);
+  if (!to.empty()) self->send(to.back(), std::move(batch));
+}
+
+void hand_on(coordinator_actor* self, const std::string& session_id, session_events batch) {
+  auto& st = self->state;
+  std::vector<caf::actor> plain, raw;
+  auto add = [&](const subscribe_command& s) {
+    auto known = [&](const std::vector<caf::actor>& v) {
+      return std::find(v.begin(), v.end(), s.subscriber) != v.end();
+    };
+    if (known(raw)) return;
+    if (s.raw) {
+      plain.erase(std::remove(plain.begin(), plain.end(), s.subscriber), plain.end());
+      raw.push_back(s.subscriber);
+    } else if (!known(plain)) {
+      plain.push_back(s.subscriber);
+    }
+  };
+  for (const auto& s : st.all_subscribers) add(s);
+  if (auto it = st.sessions.find(session_id); it != st.sessions.end())
+    for (const auto& s : it->second.subscribers) add(s);
+  if (!plain.empty()) {
+    session_events without_raw;
+    for (const auto& ev : batch.events)
+      if (!caf::holds_alternative<raw_line>(ev)) without_raw.events.push_back(ev);
+    if (!without_raw.events.empty()) send_to_all(self, plain, std::move(without_raw));
+  }
+  send_to_all(self, raw, std::move(batch));
+}
+
+// What the coordinator keeps of an event: the latest sequence number and status.
+struct track {
+  placed_session& s;
+
+  void operator()(const status_change& e) const {
+    s.seq = e.seq;
+    s.status = e.status;
+    s.generation = e.generation;
+  }
+  void operator()(const raw_line&) const {}  // not numbered
+  template <class Event>
+  void operator()(const Event& e) const {
+    s.seq = e.seq;
+  }
+};
+
+std::optional<std::size_t> node_of(coordinator_actor* self, const caf::node_id& id) {
+  auto& nodes = self->state.nodes;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].connected() && nodes[i].id == id) return i;
+  return std::nullopt;
+}
+
+void on_events(coordinator_actor* self, session_events& batch) {
+  if (batch.events.empty()) return;
+  auto& st = self->state;
+  std::string id = caf::visit([](const auto& e) { return e.session_id; }, batch.events.front());
+  auto it = st.sessions.find(id);
+  if (it == st.sessions.end()) {
+    // Started by another coordinator (or before this one connected): adopted where it runs.
+    auto sender = self->current_sender();
+    auto node = sender ? node_of(self, sender->node()) : std::nullopt;
+    if (!node) return hand_on(self, id, std::move(batch));
+    it = st.sessions.emplace(id, placed_session{*node, 0, 0, session_status::starting, {}}).first;
+  }
+  auto& s = it->second;
+  bool was_terminal = is_terminal(s.status);
+  for (const auto& ev : batch.events) caf::visit(track{s}, ev);
+  if (!was_terminal && is_terminal(s.status))
+    self->delayed_send(self, st.opts.cleanup_grace, cleanup_tick{id, s.generation});
+  hand_on(self, id, std::move(batch));
+}
+
+// ---- nodes: connecting, losing, dialling again ------------------------------------------------
+
+void first_attempt_over(coordinator_actor* self, std::size_t index) {
+  auto& st = self->state;
+  st.nodes[index].tried = true;
+  if (std::all_of(st.nodes.begin(), st.nodes.end(), [](const auto& n) { return n.tried; })) {
+    for (auto& promise : st.awaiting_nodes) promise.deliver(command_ack{});
+    st.awaiting_nodes.clear();
+  }
+}
+
+void dial_later(coordinator_actor* self, std::size_t index) {
+  auto& n = self->state.nodes[index];
+  n.backoff = n.backoff.count() == 0 ? first_backoff : std::min(n.backoff * 2, last_backoff);
+  self->delayed_send(self, n.backoff, connect_tick{index});
+}
+
+void attempt_failed(coordinator_actor* self, std::size_t index) {
+  first_attempt_over(self, index);
+  dial_later(self, index);
+}
+
+void joined(coordinator_actor* self, std::size_t index, caf::node_id id, caf::actor gateway,
+            caf::actor supervisor) {
+  auto& n = self->state.nodes[index];
+  n.id = std::move(id);
+  n.gateway = std::move(gateway);
+  n.supervisor = std::move(supervisor);
+  n.backoff = {};
+  self->monitor(n.gateway);
+  // Sent before any command of ours, so it is in place before the first session starts there.
+  self
+    ->request(n.supervisor, self->state.opts.command_timeout,
+              subscribe_command{"", handle(self), true})
+    .then([](const command_ack&) {}, [](const caf::error&) {});
+  first_attempt_over(self, index);
+}
+
+void dial(coordinator_actor* self, std::size_t index) {
+  auto& st = self->state;
+  if (st.nodes[index].connected()) return;
+  auto address = st.nodes[index].address;
+  auto timeout = st.opts.command_timeout;
+  self->request(st.opts.connector, timeout, caf::connect_atom::value, address.host, address.port)
+    .then(
+      [self, index, timeout](caf::node_id& id, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+        auto gateway = caf::actor_cast<caf::actor>(ptr);
+        if (!gateway) return attempt_failed(self, index);
+        self->request(gateway, timeout, coordinator_hello{handle(self)})
+          .then(
+            [self, index, id, gateway](node_welcome& welcome) {
+              if (!welcome.supervisor) return attempt_failed(self, index);
+              joined(self, index, id, gateway, std::move(welcome.supervisor));
+            },
+            [self, index](const caf::error&) { attempt_failed(self, index); });
+      },
+      [self, index](const caf::error&) { attempt_failed(self, index); });
+}
+
+// Each live session of the node ends with an error, as its last event.
+void node_lost(coordinator_actor* self, std::size_t index) {
+  auto& st = self->state;
+  auto& n = st.nodes[index];
+  n.gateway = nullptr;
+  n.supervisor = nullptr;
+  std::string reason = "node unreachable: " + n.address.name();
+  for (auto& [id, s] : st.sessions) {
+    if (s.node != index || is_terminal(s.status)) continue;
+    s.status = session_status::error;
+    session_events batch;
+    batch.events.emplace_back(
+      status_change{id, session_status::error, -1, -1, reason, s.generation, ++s.seq});
+    hand_on(self, id, std::move(batch));
+    self->delayed_send(self, st.opts.cleanup_grace, cleanup_tick{id, s.generation});
+  }
+  dial_later(self, index);
+}
+
+void on_down(coordinator_actor* self, const caf::down_msg& down) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < st.nodes.size(); ++i)
+    if (st.nodes[i].gateway && st.nodes[i].gateway.address() == down.source)
+      return node_lost(self, i);
+  auto gone = [&](const subscribe_command& s) { return s.subscriber.address() == down.source; };
+  auto drop = [&](std::vector<subscribe_command>& v) {
+    v.erase(std::remove_if(v.begin(), v.end(), gone), v.end());
+  };
+  drop(st.all_subscribers);
+  for (auto& [id, s] : st.sessions) drop(s.subscribers);
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+// Asks `to`; its answer, or the error (a timeout included), goes to the original sender.
+template <class Reply, class Command>
+caf::result<Reply> relay(coordinator_actor* self, const caf::actor& to, Command cmd) {
+  auto promise = self->make_response_promise<Reply>();
+  self->request(to, self->state.opts.command_timeout, std::move(cmd))
+    .then([promise](Reply& reply) mutable { promise.deliver(std::move(reply)); },
+          [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
+template <class Command>
+caf::result<command_ack> route(coordinator_actor* self, Command& cmd) {
+  auto& st = self->state;
+  auto it = st.sessions.find(cmd.session_id);
+  if (it == st.sessions.end()) return not_found();
+  const auto& n = st.nodes[it->second.node];
+  if (!n.connected()) return unreachable(n);
+  return relay<command_ack>(self, n.supervisor, std::move(cmd));
+}
+
+caf::expected<std::size_t> choose_node(coordinator_actor* self, const std::string& wanted) {
+  auto& st = self->state;
+  if (!wanted.empty()) {
+    for (std::size_t i = 0; i < st.nodes.size(); ++i)
+      if (st.nodes[i].address.name() == wanted)
+        return st.nodes[i].connected() ? caf::expected<std::size_t>{i} : unreachable(st.nodes[i]);
+    return make_error(errc::invalid_command, "query: unknown node \"" + wanted + "\"");
+  }
+  std::vector<std::size_t> live(st.nodes.size(), 0);
+  for (const auto& [id, s] : st.sessions)
+    if (!is_terminal(s.status)) ++live[s.node];
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < st.nodes.size(); ++i)
+    if (st.nodes[i].connected() && (!best || live[i] < live[*best])) best = i;
+  if (!best) return make_error(errc::node_unreachable, "no node is reachable");
+  return *best;
+}
+
+caf::result<command_ack> place(coordinator_actor* self, query_command& q) {
+  auto& st = self->state;
+  if (q.session_id.empty())
+    return make_error(errc::invalid_command, "query: sessionId is required");
+  if (auto it = st.sessions.find(q.session_id); it != st.sessions.end()) {
+    // A session runs again where it ran, unless that node is gone (then it is placed anew).
+    if (st.nodes[it->second.node].connected() || !is_terminal(it->second.status))
+      return route(self, q);
+    st.sessions.erase(it);
+  }
+  auto index = choose_node(self, q.node);
+  if (!index) return std::move(index.error());
+  std::string id = q.session_id;
+  st.sessions[id].node = *index;
+  auto promise = self->make_response_promise<command_ack>();
+  self->request(st.nodes[*index].supervisor, st.opts.command_timeout, std::move(q))
+    .then([promise](command_ack& ack) mutable { promise.deliver(std::move(ack)); },
+          [self, promise, id](caf::error& err) mutable {
+            auto it = self->state.sessions.find(id);
+            if (it != self->state.sessions.end() && it->second.seq == 0)
+              self->state.sessions.erase(it);  // it never started there
+            promise.deliver(std::move(err));
+          });
+  return promise;
+}
+
+// The sessions of every node, each named with its node; those of a lost node as last known.
+caf::result<session_list> list(coordinator_actor* self) {
+  auto& st = self->state;
+  struct gathering {
+    session_list list;
+    std::size_t pending = 1;  // released below, after every request is out
+    caf::typed_response_promise<session_list> promise;
+  };
+  auto g = std::make_shared<gathering>();
+  g->promise = self->make_response_promise<session_list>();
+  auto one_done = [g] {
+    if (--g->pending > 0) return;
+    std::sort(g->list.sessions.begin(), g->list.sessions.end(),
+              [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });
+    g->promise.deliver(std::move(g->list));
+  };
+  for (const auto& [id, s] : st.sessions) {
+    const auto& n = st.nodes[s.node];
+    if (n.connected()) continue;
+    session_info info;
+    info.session_id = id;
+    info.status = s.status;
+    info.generation = s.generation;
+    info.node = n.address.name();
+    g->list.sessions.push_back(std::move(info));
+  }
+  for (const auto& n : st.nodes) {
+    if (!n.connected()) continue;
+    ++g->pending;
+    self->request(n.supervisor, st.opts.command_timeout, list_command{})
+      .then(
+        [g, one_done, name = n.address.name()](session_list& part) {
+          for (auto& info : part.sessions) {
+            info.node = name;
+            g->list.sessions.push_back(std::move(info));
+          }
+          one_done();
+        },
+        [one_done](const caf::error&) { one_done(); });
+  }
+  one_done();
+  return g->promise;
+}
+
+std::vector<subscribe_command>* subscribers_of(coordinator_actor* self, const std::string& id) {
+  auto& st = self->state;
+  if (id.empty()) return &st.all_subscribers;
+  auto it = st.sessions.find(id);
+  return it == st.sessions.end() ? nullptr : &it->second.subscribers;
+}
+
+template <class Command>
+caf::result<command_ack> subscription(coordinator_actor* self, const Command& cmd) {
+  if (!cmd.subscriber) return make_error(errc::invalid_command, "subscribe: no subscriber");
+  auto* list = subscribers_of(self, cmd.session_id);
+  if (list == nullptr) return not_found();
+  list->erase(std::remove_if(list->begin(), list->end(),
+                             [&](const auto& s) { return s.subscriber == cmd.subscriber; }),
+              list->end());
+  if constexpr (std::is_same_v<Command, subscribe_command>) {
+    list->push_back(cmd);
+    self->monitor(cmd.subscriber);
+  }
+  return command_ack{cmd.session_id};
+}
+
+void clean_up(coordinator_actor* self, const cleanup_tick& tick) {
+  auto& sessions = self->state.sessions;
+  auto it = sessions.find(tick.session_id);
+  if (it != sessions.end() && it->second.generation == tick.generation &&
+      is_terminal(it->second.status))
+    sessions.erase(it);
+}
+
+caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
+  report_unexpected_on_stderr(self);
+  auto& st = self->state;
+  for (auto& address : opts.nodes) st.nodes.push_back(node_link{address, {}, {}, {}, false, {}});
+  st.opts = std::move(opts);
+  self->set_down_handler([self](const caf::down_msg& down) { on_down(self, down); });
+  for (std::size_t i = 0; i < st.nodes.size(); ++i) dial(self, i);
+  return {
+    [self](query_command& q) { return place(self, q); },
+    [self](prompt_command& cmd) { return route(self, cmd); },
+    [self](stop_command& cmd) { return route(self, cmd); },
+    [self](interrupt_command& cmd) { return route(self, cmd); },
+    [self](const list_command&) { return list(self); },
+    [self](const subscribe_command& cmd) { return subscription(self, cmd); },
+    [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },
+    [self](session_events& batch) { on_events(self, batch); },
+    [self](const connect_tick& tick) { dial(self, tick.index); },
+    [self](const cleanup_tick& tick) { clean_up(self, tick); },
+    [self](const await_nodes&) -> caf::result<command_ack> {
+      auto& nodes = self->state.nodes;
+      if (std::all_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.tried; }))
+        return command_ack{};
+      auto promise = self->make_response_promise<command_ack>();
+      self->state.awaiting_nodes.push_back(promise);
+      return promise;
+    },
+  };
+}
+
+}  // namespace
+
+std::optional<node_address> parse_node_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return std::nullopt;  // an IPv6 address needs brackets
+  }
+  std::string digits = text.substr(colon + 1);
+  if (digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+    return std::nullopt;
+  unsigned long port = std::stoul(digits);
+  if (port > 65535) return std::nullopt;
+  return node_address{host, static_cast<std::uint16_t>(port)};
+}
+
+caf::actor spawn_coordinator(caf::actor_system& sys, coordinator_options opts) {
+  return sys.spawn(coordinator, std::move(opts));
+}
+
+}  // namespace agentrt

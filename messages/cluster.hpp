@@ -1,0 +1,63 @@
+#pragma once
+// Between a coordinator and the nodes it spreads sessions over (docs/distributed.md).
+// Plain structs; inspect() makes them serializable: they cross the network.
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace agentrt {
+
+// A coordinator introduces itself to a node's gateway (the actor a node publishes). The node
+// then keeps its sessions for as long as some coordinator is connected, and a grace after.
+struct coordinator_hello {
+  caf::actor coordinator;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, coordinator_hello& x) {
+  return f(caf::meta::type_name("coordinator_hello"), x.coordinator);
+}
+
+// The gateway's answer: the node's supervisor, which takes the supervisor's commands.
+struct node_welcome {
+  caf::actor supervisor;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
+  return f(caf::meta::type_name("node_welcome"), x.supervisor);
+}
+
+// Asks a coordinator to answer (command_ack) once every node has been tried at least once.
+struct await_nodes {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, await_nodes&) {
+  return f(caf::meta::type_name("await_nodes"));
+}
+
+// Coordinator timer: (re)connect to node `index`.
+struct connect_tick {
+  std::uint64_t index = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connect_tick& x) {
+  return f(caf::meta::type_name("connect_tick"), x.index);
+}
+
+// Gateway timer: the grace after the last coordinator left; `epoch` tells a stale one.
+struct orphan_tick {
+  std::uint64_t epoch = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, orphan_tick& x) {
+  return f(caf::meta::type_name("orphan_tick"), x.epoch);
+}
+
+}  // namespace agentrt

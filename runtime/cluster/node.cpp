@@ -1,0 +1,61 @@
+#include "runtime/cluster/node.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "actors/node_gateway.hpp"
+
+namespace agentrt::cluster {
+
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+std::string listen_refusal(const node_options& opts) {
+  if (is_loopback(opts.listen.host) || opts.insecure) return {};
+  return "refusing to listen on " + opts.listen.host +
+         " without TLS: sessions run commands on this machine. Use a loopback address, or "
+         "--insecure on a network you trust";
+}
+
+int run_node(node_options opts) {
+  if (auto refusal = listen_refusal(opts); !refusal.empty()) {
+    std::cerr << "agentrt node: " << refusal << '\n';
+    return 2;
+  }
+  // Blocked in every thread (the runtime's are created after), taken with sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  opts.runtime.cluster.serve = true;
+  opts.runtime.cluster.nodes.clear();
+  runtime rt{opts.runtime};
+  auto gateway = spawn_node_gateway(rt.system(), rt.supervisor(), opts.orphan_grace);
+  auto port =
+    rt.system().middleman().publish(gateway, opts.listen.port, opts.listen.host.c_str(), true);
+  if (!port) {
+    std::cerr << "agentrt node: cannot listen on " << opts.listen.name() << ": "
+              << rt.system().render(port.error()) << '\n';
+    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::cout << "agentrt node: listening on " << node_address{opts.listen.host, *port}.name()
+            << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+  return 0;  // the runtime stops the sessions on its way out
+}
+
+}  // namespace agentrt::cluster

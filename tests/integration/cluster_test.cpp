@@ -1,0 +1,186 @@
+// Sessions spread over node processes (agentrt node) through a coordinator: real processes, real
+// CAF networking on loopback.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "messages/errors.hpp"
+#include "support/cli_process.hpp"
+#include "support/runtime_harness.hpp"
+
+namespace agentrt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto heartbeat = 200ms;
+
+// An `agentrt node` process on loopback.
+struct node_process {
+  explicit node_process(std::string listen = "127.0.0.1:0", std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"node", "--listen", listen, "--heartbeat-ms",
+                                     std::to_string(heartbeat.count())};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<cli_process>(args);
+    std::string line;
+    const std::string prefix = "agentrt node: listening on ";
+    if (process->read_line(line) && line.rfind(prefix, 0) == 0)
+      address = line.substr(prefix.size(), line.size() - prefix.size() - 1);
+  }
+
+  void kill_hard() {
+    kill(process->pid, SIGKILL);
+    waitpid(process->pid, nullptr, 0);
+  }
+
+  std::unique_ptr<cli_process> process;
+  std::string address;  // HOST:PORT it listens on; empty if it did not start
+};
+
+runtime_options coordinator_options(const std::vector<const node_process*>& nodes) {
+  auto opts = test_options();
+  for (const auto* n : nodes) opts.cluster.nodes.push_back(*parse_node_address(n->address));
+  opts.cluster.heartbeat = heartbeat;
+  return opts;
+}
+
+std::map<std::string, std::string> node_of_each(runtime& rt) {
+  std::map<std::string, std::string> where;
+  auto list = rt.list();
+  if (list)
+    for (const auto& s : list->sessions) where[s.session_id] = s.node;
+  return where;
+}
+
+void expect_in_order(const session_record& s, const std::string& id) {
+  for (std::size_t i = 0; i < s.seqs.size(); ++i)
+    ASSERT_EQ(s.seqs[i], i + 1) << id << " at event " << i;
+}
+
+TEST(Cluster, ThreeNodesRunThreeHundredSessionsEveryEventInOrder) {
+  node_process a, b, c;
+  ASSERT_FALSE(a.address.empty() || b.address.empty() || c.address.empty());
+  runtime rt{coordinator_options({&a, &b, &c})};
+  event_collector events{rt};
+  std::set<std::string> ids;
+  for (int i = 0; i < 300; ++i) {
+    auto id = "spread-" + std::to_string(i);
+    ASSERT_TRUE(rt.query(fake_query(id, R"({"transcript":"tool"})"))) << id;
+    ids.insert(id);
+  }
+  ASSERT_TRUE(events.wait_terminal(ids, 60s));
+  std::size_t messages = events.sessions["spread-0"].messages.size();
+  EXPECT_GT(messages, 0u);
+  for (const auto& id : ids) {
+    const auto& s = events.sessions[id];
+    EXPECT_EQ(s.last_status(), session_status::done) << id;
+    EXPECT_EQ(s.messages.size(), messages) << id;
+    expect_in_order(s, id);
+  }
+  std::map<std::string, int> per_node;
+  for (const auto& [id, node] : node_of_each(rt)) ++per_node[node];
+  EXPECT_EQ(per_node.size(), 3u);
+  for (const auto* n : {&a, &b, &c}) EXPECT_GT(per_node[n->address], 50) << n->address;
+}
+
+TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) {
+  node_process a, b, c;
+  ASSERT_FALSE(a.address.empty() || b.address.empty() || c.address.empty());
+  runtime rt{coordinator_options({&a, &b, &c})};
+  event_collector events{rt};
+  std::set<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    auto id = "long-" + std::to_string(i);
+    ASSERT_TRUE(rt.query(fake_query(id, R"({"transcript":"tool","repeat":4,"delayMs":100})")));
+    ids.insert(id);
+  }
+  ASSERT_TRUE(events.wait_until(
+    [&](auto& s) {
+      for (const auto& id : ids)
+        if (s[id].last_status() != session_status::running) return false;
+      return true;
+    },
+    20s));
+  auto where = node_of_each(rt);
+  std::set<std::string> on_a;
+  for (const auto& [id, node] : where)
+    if (node == a.address) on_a.insert(id);
+  ASSERT_FALSE(on_a.empty());
+
+  std::string address = a.address;
+  a.kill_hard();
+  // Killed mid-stream: the connection drops at once; 3 s is a deadline for the test, not a figure.
+  ASSERT_TRUE(events.wait_terminal(on_a, 3s));
+  for (const auto& id : on_a) {
+    const auto& s = events.sessions[id];
+    EXPECT_EQ(s.last_status(), session_status::error) << id;
+    EXPECT_NE(s.statuses.back().error.find("node unreachable"), std::string::npos) << id;
+    expect_in_order(s, id);
+  }
+  ASSERT_TRUE(events.wait_terminal(ids, 30s));
+  for (const auto& id : ids) {
+    if (on_a.count(id) > 0) continue;
+    EXPECT_EQ(events.sessions[id].last_status(), session_status::done) << id;
+    expect_in_order(events.sessions[id], id);
+  }
+  auto pinned = fake_query("pinned", R"({"transcript":"tool"})");
+  pinned.node = address;
+  auto refused = rt.query(pinned);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), static_cast<std::uint8_t>(errc::node_unreachable));
+
+  node_process again{address};
+  ASSERT_EQ(again.address, address);
+  // The coordinator dials it again (backoff up to 5 s); then a pinned query runs there ...
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!rt.query(pinned) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(events.wait_terminal({"pinned"}, 10s));
+  EXPECT_EQ(events.sessions["pinned"].last_status(), session_status::done);
+  // ... and, with no live session there, so does the next unpinned one.
+  ASSERT_TRUE(rt.query(fake_query("after", R"({"transcript":"tool"})")));
+  ASSERT_TRUE(events.wait_terminal({"after"}, 10s));
+  EXPECT_EQ(node_of_each(rt)["after"], address);
+}
+
+TEST(Cluster, ANodeStopsTheSessionsOfACoordinatorThatIsGoneAfterTheGrace) {
+  node_process n{"127.0.0.1:0", {"--orphan-grace-ms", "300"}};
+  ASSERT_FALSE(n.address.empty());
+  {
+    // A coordinator process that dies without a word.
+    cli_process run{{"run", "--node", n.address, "--provider-config",
+                     R"({"transcript":"tool","repeat":200,"delayMs":50})", "orphan"}};
+    std::string line;
+    ASSERT_TRUE(run.read_line(line));  // the session runs
+    kill(run.pid, SIGKILL);
+    waitpid(run.pid, nullptr, 0);
+  }
+  std::this_thread::sleep_for(1s);
+  runtime rt{coordinator_options({&n})};
+  std::optional<session_info> orphan;
+  if (auto list = rt.list())
+    for (const auto& s : list->sessions)
+      if (s.session_id.find("orphan") != std::string::npos || list->sessions.size() == 1)
+        orphan = s;
+  ASSERT_TRUE(orphan);
+  EXPECT_EQ(orphan->status, session_status::stopped);
+  EXPECT_EQ(orphan->node, n.address);
+}
+
+TEST(Cluster, ANodeRefusesAnOpenAddressWithoutTlsUnlessInsecure) {
+  cli_process refused{{"node", "--listen", "0.0.0.0:0"}};
+  std::string line;
+  EXPECT_FALSE(refused.read_line(line));
+  int status = 0;
+  waitpid(refused.pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+}
+
+}  // namespace
+}  // namespace agentrt::test
