@@ -2,8 +2,12 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+#include <unistd.h>
 
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "actors/supervisor.hpp"
@@ -16,7 +20,19 @@ namespace {
 constexpr auto command_timeout = std::chrono::seconds{30};
 }
 
+std::string cluster_problem(const cluster_options& opts) {
+  const auto& tls = opts.tls;
+  if (!tls.enabled()) return {};
+  if (tls.certificate.empty() || tls.key.empty() || tls.ca.empty())
+    return "TLS needs a certificate, its key and a CA certificate, all three";
+  for (const auto* file : {&tls.certificate, &tls.key, &tls.ca})
+    if (access(file->c_str(), R_OK) != 0) return "cannot read " + *file;
+  return {};
+}
+
 runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
+  if (auto problem = cluster_problem(opts_.cluster); !problem.empty())
+    throw std::invalid_argument{problem};
   // The process host (and its guardian, forked) comes first, before the scheduler's threads.
   host_ = std::make_unique<process::process_host>(opts_.host);
   ollama_ = std::make_unique<http::ollama_host>(opts_.ollama);
@@ -33,6 +49,12 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     config_->load<caf::io::middleman>();
     config_->set("middleman.heartbeat-interval", caf::timespan{cluster.heartbeat});
     config_->set("middleman.connection-timeout", caf::timespan{cluster.heartbeat * 3 / 2});
+    if (cluster.tls.enabled()) {
+      config_->load<caf::openssl::manager>();
+      config_->openssl_certificate = cluster.tls.certificate;
+      config_->openssl_key = cluster.tls.key;
+      config_->openssl_cafile = cluster.tls.ca;
+    }
   }
   system_ = std::make_unique<caf::actor_system>(*config_);
   if (cluster.nodes.empty()) {
@@ -42,7 +64,9 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   }
   coordinator_options co;
   co.nodes = cluster.nodes;
-  co.connector = caf::actor_cast<caf::actor>(system_->middleman().actor_handle());
+  co.connector =
+    caf::actor_cast<caf::actor>(cluster.tls.enabled() ? system_->openssl_manager().actor_handle()
+                                                      : system_->middleman().actor_handle());
   co.command_timeout = command_timeout;
   co.cleanup_grace = opts_.policy.cleanup_grace;
   supervisor_ = spawn_coordinator(*system_, std::move(co));

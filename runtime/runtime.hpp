@@ -29,6 +29,12 @@ namespace agentrt {
 struct cluster_options {
   std::vector<node_address> nodes;
   bool serve = false;
+  // TLS with peer verification both ways: each side presents `certificate` (with `key`) and
+  // accepts only peers whose certificate chains to `ca`. All three, or none (plain TCP).
+  struct tls_files {
+    std::string certificate, key, ca;
+    bool enabled() const { return !certificate.empty() || !key.empty() || !ca.empty(); }
+  } tls;
   // BASP heartbeats; a peer silent for 1.5 × this is dropped at the next heartbeat tick.
   std::chrono::milliseconds heartbeat{500};
   // A coordinator waits this long at start for the first attempt on every node.
@@ -44,8 +50,12 @@ struct runtime_options {
   cluster_options cluster;
 };
 
+// What is wrong with the cluster options (an unreadable TLS file, say), or "" when nothing is.
+std::string cluster_problem(const cluster_options& opts);
+
 class runtime {
  public:
+  // Throws std::invalid_argument when cluster_problem() names a problem.
   explicit runtime(runtime_options opts = {});
   ~runtime();
 

@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
-  procps clang-format
+  procps clang-format openssl
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(gnuplot-nox python3)

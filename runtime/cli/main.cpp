@@ -15,6 +15,12 @@ std::string check_address(const std::string& text) {
   return agentrt::parse_node_address(text) ? std::string{} : "expected HOST:PORT, got " + text;
 }
 
+void add_tls_options(CLI::App* cmd, agentrt::cluster_options::tls_files& tls) {
+  cmd->add_option("--tls-cert", tls.certificate, "TLS: this side's certificate (PEM)");
+  cmd->add_option("--tls-key", tls.key, "TLS: its private key (PEM)");
+  cmd->add_option("--tls-ca", tls.ca, "TLS: the CA a peer's certificate must chain to (PEM)");
+}
+
 std::vector<agentrt::node_address> addresses(const std::vector<std::string>& texts) {
   std::vector<agentrt::node_address> out;
   for (const auto& t : texts) out.push_back(*agentrt::parse_node_address(t));
@@ -42,6 +48,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> run_nodes;
   run_cmd->add_option("--node", run_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
     ->check(check_address);
+  add_tls_options(run_cmd, run.runtime.cluster.tls);
 
   agentrt::cli::demo_options demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run several fake agent sessions at once");
@@ -65,6 +72,7 @@ int main(int argc, char** argv) {
   sidecar_cmd
     ->add_option("--node", sidecar_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
     ->check(check_address);
+  add_tls_options(sidecar_cmd, sidecar.runtime.cluster.tls);
 
   agentrt::cluster::node_options node;
   std::string listen = "127.0.0.1:0";
@@ -77,6 +85,7 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   node_cmd->add_flag("--insecure", node.insecure,
                      "Allow a non-loopback address without TLS (on a network you trust)");
+  add_tls_options(node_cmd, node.runtime.cluster.tls);
   node_cmd
     ->add_option("--orphan-grace-ms", orphan_grace_ms,
                  "Stop the sessions this long after the last coordinator is gone")
@@ -89,6 +98,14 @@ int main(int argc, char** argv) {
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  for (const auto* tls : {&run.runtime.cluster.tls, &sidecar.runtime.cluster.tls}) {
+    agentrt::cluster_options check;
+    check.tls = *tls;
+    if (auto problem = agentrt::cluster_problem(check); !problem.empty()) {
+      std::cerr << "agentrt: " << problem << '\n';
+      return 2;
+    }
+  }
   run.runtime.cluster.nodes = addresses(run_nodes);
   sidecar.runtime.cluster.nodes = addresses(sidecar_nodes);
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 
 #include <signal.h>
 
@@ -20,7 +21,9 @@ bool is_loopback(const std::string& host) {
 }  // namespace
 
 std::string listen_refusal(const node_options& opts) {
-  if (is_loopback(opts.listen.host) || opts.insecure) return {};
+  if (auto problem = cluster_problem(opts.runtime.cluster); !problem.empty()) return problem;
+  if (is_loopback(opts.listen.host) || opts.insecure || opts.runtime.cluster.tls.enabled())
+    return {};
   return "refusing to listen on " + opts.listen.host +
          " without TLS: sessions run commands on this machine. Use a loopback address, or "
          "--insecure on a network you trust";
@@ -42,8 +45,10 @@ int run_node(node_options opts) {
   opts.runtime.cluster.nodes.clear();
   runtime rt{opts.runtime};
   auto gateway = spawn_node_gateway(rt.system(), rt.supervisor(), opts.orphan_grace);
-  auto port =
-    rt.system().middleman().publish(gateway, opts.listen.port, opts.listen.host.c_str(), true);
+  const char* host = opts.listen.host.c_str();
+  auto port = opts.runtime.cluster.tls.enabled()
+                ? caf::openssl::publish(gateway, opts.listen.port, host, true)
+                : rt.system().middleman().publish(gateway, opts.listen.port, host, true);
   if (!port) {
     std::cerr << "agentrt node: cannot listen on " << opts.listen.name() << ": "
               << rt.system().render(port.error()) << '\n';

@@ -16,7 +16,7 @@ struct node_options {
   runtime_options runtime;
 };
 
-// A refusal to listen on `host`, or "" when it may.
+// Why the node must not start (no TLS beyond loopback, bad TLS files), or "" when it may.
 std::string listen_refusal(const node_options& opts);
 
 // Publishes the node's gateway, prints "agentrt node: listening on HOST:PORT" on stdout, and

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <thread>
@@ -170,6 +171,54 @@ TEST(Cluster, ANodeStopsTheSessionsOfACoordinatorThatIsGoneAfterTheGrace) {
   ASSERT_TRUE(orphan);
   EXPECT_EQ(orphan->status, session_status::stopped);
   EXPECT_EQ(orphan->node, n.address);
+}
+
+// Two unrelated CAs from scripts/make-dev-certs, in a fresh directory.
+struct dev_certs {
+  dev_certs() {
+    char tmpl[] = "/tmp/agentrt-certs-XXXXXX";
+    dir = mkdtemp(tmpl);
+    std::string script = std::string{AGENTRT_SOURCE_DIR} + "/scripts/make-dev-certs";
+    ok = std::system((script + " " + dir + "/ca node coordinator >/dev/null").c_str()) == 0 &&
+         std::system((script + " " + dir + "/rogue node coordinator >/dev/null").c_str()) == 0;
+  }
+  ~dev_certs() { std::system(("rm -rf " + dir).c_str()); }
+
+  cluster_options::tls_files files(const std::string& ca, const std::string& name) const {
+    return {dir + "/" + ca + "/" + name + ".pem", dir + "/" + ca + "/" + name + ".key",
+            dir + "/" + ca + "/ca.pem"};
+  }
+  std::vector<std::string> args(const std::string& ca, const std::string& name) const {
+    auto f = files(ca, name);
+    return {"--tls-cert", f.certificate, "--tls-key", f.key, "--tls-ca", f.ca};
+  }
+
+  std::string dir;
+  bool ok = false;
+};
+
+bool runs_a_session(const node_process& n, const cluster_options::tls_files& tls) {
+  auto opts = coordinator_options({&n});
+  opts.cluster.tls = tls;
+  runtime rt{opts};
+  event_collector events{rt};
+  if (!rt.query(fake_query("tls", R"({"transcript":"tool"})"))) return false;
+  return events.wait_terminal({"tls"}, 10s) &&
+         events.sessions["tls"].last_status() == session_status::done;
+}
+
+TEST(Cluster, WithTlsOnlyPeersCertifiedByTheSameCaGetIn) {
+  dev_certs certs;
+  ASSERT_TRUE(certs.ok);
+  node_process node{"127.0.0.1:0", certs.args("ca", "node")};
+  ASSERT_FALSE(node.address.empty());
+  EXPECT_TRUE(runs_a_session(node, certs.files("ca", "coordinator")));
+  EXPECT_FALSE(runs_a_session(node, certs.files("rogue", "coordinator")));
+  EXPECT_FALSE(runs_a_session(node, {}));  // plain TCP
+  // ... and the coordinator checks the node the same way.
+  node_process rogue_node{"127.0.0.1:0", certs.args("rogue", "node")};
+  ASSERT_FALSE(rogue_node.address.empty());
+  EXPECT_FALSE(runs_a_session(rogue_node, certs.files("ca", "coordinator")));
 }
 
 TEST(Cluster, ANodeRefusesAnOpenAddressWithoutTlsUnlessInsecure) {
