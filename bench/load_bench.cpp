@@ -5,7 +5,10 @@
 //
 //   agentrt_load_bench --mode inproc  --n 1000 --k 100 [--delay 10] [--scenario run|stop]
 //   agentrt_load_bench --mode sidecar --n 1000 -- /path/agentrt sidecar
-//   options: --fake-dir DIR (holds `claude`), --timeout S, --label TEXT
+//   agentrt_load_bench --mode inproc  --n 1000 --node HOST:PORT --node HOST:PORT
+//   options: --fake-dir DIR (holds `claude`), --timeout S, --label TEXT; --node (inproc, repeat):
+//   the sessions run on these agentrt nodes through a coordinator in this process (the nodes
+//   find `claude` on their own PATH; the CPU figure is then the coordinator's).
 //
 // run: N queries at once; a ping (sidecar) or list() (inproc) every 10 ms until every session
 // ended. stop: the agents hang after their init line; once every session is idle the resident
@@ -42,6 +45,7 @@ using nlohmann::json;
 
 struct options {
   std::string mode = "inproc", scenario = "run", fake_dir, label;
+  std::vector<std::string> nodes;  // inproc: the sessions run on these agentrt nodes
   int n = 10, k = 100, delay = 0, timeout = 300;
   std::vector<std::string> command;
 };
@@ -74,6 +78,8 @@ options parse_args(int argc, char** argv) {
       o.delay = std::stoi(next());
     else if (a == "--timeout")
       o.timeout = std::stoi(next());
+    else if (a == "--node")
+      o.nodes.push_back(next());
     else
       throw std::runtime_error("unknown option " + a);
   }
@@ -110,6 +116,7 @@ json report(const options& o, bench::load_stats& st, run_figures& f) {
             {"mode", o.mode},
             {"scenario", o.scenario},
             {"n", o.n},
+            {"nodes", o.nodes.size()},
             {"k", o.k},
             {"delay_ms", o.delay},
             {"end", f.end},
@@ -172,6 +179,7 @@ caf::behavior counter(caf::event_based_actor*, shared_stats* shared) {
 json run_inproc(const options& o) {
   engine_options eo;
   eo.binaries["claude"] = o.fake_dir + "/claude";
+  eo.nodes = o.nodes;  // each node finds the fake claude on its own PATH
   engine eng{eo};
   shared_stats shared{{}, bench::load_stats{o.n, o.k}};
   auto actor = eng.system().spawn(counter, &shared);

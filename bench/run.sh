@@ -71,6 +71,25 @@ done
 load sidecar agentrt --scenario stop --n 500 -- "$BUILD/agentrt" sidecar
 load sidecar node --scenario stop --n 500 -- node "$PEER/agent-runner.mjs"
 
+# Distributed: the same load through a coordinator (this driver) and two agentrt nodes on
+# loopback, against in-process. The nodes find the fake claude on their PATH.
+echo "bench: distributed (two nodes)" >&2
+start_node() {  # start_node LOG: prints the node's HOST:PORT once it listens
+  PATH="$FAKE:$PATH" "$BUILD/agentrt" node --listen 127.0.0.1:0 > "$1" 2>&1 &
+  for _ in $(seq 100); do
+    grep -q 'listening on' "$1" 2>/dev/null && break
+    sleep 0.1
+  done
+  sed -n 's/.*listening on //p' "$1"
+}
+NODE_A=$(start_node "$BUILD/node-a.log")
+NODE_B=$(start_node "$BUILD/node-b.log")
+for n in ${CLUSTER_NS:-100 1000}; do
+  load inproc cluster --n "$n" --k "$K" --node "$NODE_A" --node "$NODE_B"
+done
+load inproc cluster --n 100 --k "$K" --delay 10 --node "$NODE_A" --node "$NODE_B"
+pkill -f "$BUILD/agentrt node" || true
+
 # The peer's own driver and table, unchanged, for both.
 echo "bench: peer driver (shared/peers/node-sidecar/run.sh)" >&2
 for who in node agentrt; do

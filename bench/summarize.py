@@ -101,6 +101,21 @@ print(table(["N", "node ev/s", "agentrt ev/s", "node µs/ev", "agentrt µs/ev", 
              "node lost", "agentrt lost"], lines))
 
 
+print("## Distributed: through a coordinator and two nodes on loopback, against in-process\n")
+lines = []
+for r in sorted(pick("load", label="cluster", scenario="run"), key=lambda r: (r["delay_ms"], r["n"])):
+    local = one("load", mode="inproc", label="agentrt", scenario="run", n=r["n"], delay_ms=r["delay_ms"])
+    def added(key):
+        return r.get(key) - local.get(key) if local and r.get(key) is not None and local.get(key) is not None else None
+    lines.append([r["n"], r["delay_ms"], local.get("events_per_s") if local else None, r.get("events_per_s"),
+                  local.get("lat_p50_ms") if local else None, r.get("lat_p50_ms"), added("lat_p50_ms"),
+                  local.get("lat_p99_ms") if local else None, r.get("lat_p99_ms"), added("lat_p99_ms"),
+                  r["lost"] + r["late_events"], r["end"]])
+print(table(["N", "delay ms", "in-process ev/s", "2 nodes ev/s", "in-process lat p50 ms", "2 nodes lat p50 ms",
+             "added p50 ms", "in-process lat p99 ms", "2 nodes lat p99 ms", "added p99 ms", "lost + late", "end"],
+            lines))
+print()
+
 def target(name, value, limit, ok):
     summary["targets"][name] = {"value": value, "limit": limit, "met": ok}
     print(f"- {name}: {fmt(value, 3)} (target {limit}) {'met' if ok else 'MISSED'}")

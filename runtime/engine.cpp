@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <mutex>
+#include <stdexcept>
 
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
@@ -45,6 +46,12 @@ runtime_options to_runtime(const engine_options& opts) {
   r.policy.cleanup_grace = opts.cleanup_grace;
   r.launch.binaries = opts.binaries;
   r.scheduler_threads = opts.threads;
+  for (const auto& text : opts.nodes) {
+    auto address = parse_node_address(text);
+    if (!address) throw std::invalid_argument{"engine: a node is HOST:PORT, not " + text};
+    r.cluster.nodes.push_back(*address);
+  }
+  r.cluster.tls = {opts.tls_certificate, opts.tls_key, opts.tls_ca};
   return r;
 }
 

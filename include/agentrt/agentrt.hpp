@@ -36,6 +36,10 @@ struct engine_options {
   std::chrono::milliseconds cleanup_grace{60000};  // an ended session stays listed this long
   std::map<std::string, std::string> binaries;     // provider -> executable (default: PATH)
   std::size_t threads = 0;  // actor scheduler threads; 0: one per core but one, at least one
+  // Run every session on these `agentrt node`s (HOST:PORT) instead of in this process
+  // (docs/distributed.md); session_info::node then says where each runs.
+  std::vector<std::string> nodes;
+  std::string tls_certificate, tls_key, tls_ca;  // TLS to the nodes: all three, or none
 };
 
 // What a subscription is told. Unset members are not called.
@@ -55,6 +59,7 @@ struct command_result {
 
 class engine {
  public:
+  // Throws std::invalid_argument for a node address that is not HOST:PORT, or bad TLS files.
   explicit engine(engine_options opts = {});
   ~engine();
 
