@@ -47,8 +47,10 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   const auto& cluster = opts_.cluster;
   if (cluster.serve || !cluster.nodes.empty()) {
     config_->load<caf::io::middleman>();
-    config_->set("middleman.heartbeat-interval", caf::timespan{cluster.heartbeat});
-    config_->set("middleman.connection-timeout", caf::timespan{cluster.heartbeat * 3 / 2});
+    // Heartbeats go out twice per interval and a peer silent for one interval is dropped at the
+    // next tick: a lost peer is noticed within 1.5 intervals, and one late beat is no loss.
+    config_->set("middleman.heartbeat-interval", caf::timespan{cluster.heartbeat / 2});
+    config_->set("middleman.connection-timeout", caf::timespan{cluster.heartbeat});
     if (cluster.tls.enabled()) {
       config_->load<caf::openssl::manager>();
       config_->openssl_certificate = cluster.tls.certificate;

@@ -35,7 +35,8 @@ struct cluster_options {
     std::string certificate, key, ca;
     bool enabled() const { return !certificate.empty() || !key.empty() || !ca.empty(); }
   } tls;
-  // BASP heartbeats; a peer silent for 1.5 × this is dropped at the next heartbeat tick.
+  // The heartbeat interval: a peer that is gone or silent is noticed within 1.5 × this (BASP
+  // heartbeats go out every half interval; one interval of silence drops the connection).
   std::chrono::milliseconds heartbeat{500};
   // A coordinator waits this long at start for the first attempt on every node.
   std::chrono::milliseconds connect_timeout{5000};

@@ -23,9 +23,10 @@ constexpr auto heartbeat = 200ms;
 
 // An `agentrt node` process on loopback.
 struct node_process {
-  explicit node_process(std::string listen = "127.0.0.1:0", std::vector<std::string> extra = {}) {
+  explicit node_process(std::string listen = "127.0.0.1:0", std::vector<std::string> extra = {},
+                        std::chrono::milliseconds beat = heartbeat) {
     std::vector<std::string> args = {"node", "--listen", listen, "--heartbeat-ms",
-                                     std::to_string(heartbeat.count())};
+                                     std::to_string(beat.count())};
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<cli_process>(args);
     std::string line;
@@ -147,6 +148,31 @@ TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) 
   ASSERT_TRUE(rt.query(fake_query("after", R"({"transcript":"tool"})")));
   ASSERT_TRUE(events.wait_terminal({"after"}, 10s));
   EXPECT_EQ(node_of_each(rt)["after"], address);
+}
+
+TEST(Cluster, ASilentNodeIsLostWithinTwoHeartbeats) {
+  // A longer beat than the other tests', so that 2 beats leave room for a busy machine.
+  constexpr auto beat = 1000ms;
+  node_process a{"127.0.0.1:0", {}, beat}, b{"127.0.0.1:0", {}, beat};
+  ASSERT_FALSE(a.address.empty() || b.address.empty());
+  auto opts = coordinator_options({&a, &b});
+  opts.cluster.heartbeat = beat;
+  runtime rt{opts};
+  event_collector events{rt};
+  auto q = fake_query("frozen", R"({"transcript":"tool","repeat":50,"delayMs":50})");
+  q.node = a.address;
+  ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["frozen"].last_status() == session_status::running; }, 10s));
+  // Stopped, not killed: its connection stays open and says nothing, as behind a dead link.
+  kill(a.process->pid, SIGSTOP);
+  auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(events.wait_terminal({"frozen"}, 5s));
+  auto noticed_after = std::chrono::steady_clock::now() - stopped_at;
+  kill(a.process->pid, SIGCONT);
+  EXPECT_EQ(events.sessions["frozen"].last_status(), session_status::error);
+  // The guarantee under test (docs/distributed.md), not a performance figure: 1.5 beats.
+  EXPECT_LT(noticed_after, 2 * beat);
 }
 
 TEST(Cluster, ANodeStopsTheSessionsOfACoordinatorThatIsGoneAfterTheGrace) {
