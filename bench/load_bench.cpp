@@ -193,6 +193,9 @@ json run_inproc(const options& o) {
     q.session_id = session_name(i);
     q.provider = "claude";
     q.prompt = "benchmark prompt " + std::to_string(i);
+    // Also in the query, for agents started on a node, whose environment is not this one's.
+    for (const char* knob : {"FAKE_LINES", "FAKE_DELAY_MS", "FAKE_HANG"})
+      q.extra_env[knob] = getenv(knob);
     if (auto r = eng.start(q); !r) std::cerr << "start " << q.session_id << ": " << r.error << "\n";
   }
   auto progress = [&](auto fn) {
