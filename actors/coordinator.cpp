@@ -35,6 +35,10 @@ struct placed_session {
   std::uint64_t generation = 0;
   session_status status = session_status::starting;
   std::vector<subscribe_command> subscribers;  // to this session only
+  // Reported "node unreachable": what its node sends later (it was only silent) is dropped, and
+  // the run is stopped there, so that the error stays its last word.
+  bool lost = false;
+  bool stop_asked = false;
 };
 
 struct coordinator_state {
@@ -119,6 +123,14 @@ std::optional<std::size_t> node_of(coordinator_actor* self, const caf::node_id& 
   return std::nullopt;
 }
 
+void stop_lost_run(coordinator_actor* self, const std::string& id, placed_session& s) {
+  const auto& n = self->state.nodes[s.node];
+  if (s.stop_asked || !n.connected()) return;
+  s.stop_asked = true;
+  self->request(n.supervisor, self->state.opts.command_timeout, stop_command{id})
+    .then([](const command_ack&) {}, [](const caf::error&) {});
+}
+
 void on_events(coordinator_actor* self, session_events& batch) {
   if (batch.events.empty()) return;
   auto& st = self->state;
@@ -132,6 +144,7 @@ void on_events(coordinator_actor* self, session_events& batch) {
     it = st.sessions.emplace(id, placed_session{*node, 0, 0, session_status::starting, {}}).first;
   }
   auto& s = it->second;
+  if (s.lost) return stop_lost_run(self, id, s);
   bool was_terminal = is_terminal(s.status);
   for (const auto& ev : batch.events) caf::visit(track{s}, ev);
   if (!was_terminal && is_terminal(s.status))
@@ -208,6 +221,7 @@ void node_lost(coordinator_actor* self, std::size_t index) {
   for (auto& [id, s] : st.sessions) {
     if (s.node != index || is_terminal(s.status)) continue;
     s.status = session_status::error;
+    s.lost = true;
     session_events batch;
     batch.events.emplace_back(
       status_change{id, session_status::error, -1, -1, reason, s.generation, ++s.seq});
@@ -249,6 +263,8 @@ caf::result<command_ack> route(coordinator_actor* self, Command& cmd) {
   if (it == st.sessions.end()) return not_found();
   const auto& n = st.nodes[it->second.node];
   if (!n.connected()) return unreachable(n);
+  if constexpr (std::is_same_v<Command, query_command> || std::is_same_v<Command, prompt_command>)
+    it->second.lost = it->second.stop_asked = false;  // a new run: its events count again
   return relay<command_ack>(self, n.supervisor, std::move(cmd));
 }
 

@@ -37,7 +37,7 @@ struct cluster_options {
   } tls;
   // The heartbeat interval: a peer that is gone or silent is noticed within 1.5 × this (BASP
   // heartbeats go out every half interval; one interval of silence drops the connection).
-  std::chrono::milliseconds heartbeat{500};
+  std::chrono::milliseconds heartbeat{2000};
   // A coordinator waits this long at start for the first attempt on every node.
   std::chrono::milliseconds connect_timeout{5000};
 };

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <tuple>
 
 #include "runtime/cli/commands.hpp"
 #include "runtime/cluster/node.hpp"
@@ -15,16 +16,34 @@ std::string check_address(const std::string& text) {
   return agentrt::parse_node_address(text) ? std::string{} : "expected HOST:PORT, got " + text;
 }
 
-void add_tls_options(CLI::App* cmd, agentrt::cluster_options::tls_files& tls) {
-  cmd->add_option("--tls-cert", tls.certificate, "TLS: this side's certificate (PEM)");
-  cmd->add_option("--tls-key", tls.key, "TLS: its private key (PEM)");
-  cmd->add_option("--tls-ca", tls.ca, "TLS: the CA a peer's certificate must chain to (PEM)");
+// The options of every networked command: TLS files, the heartbeat, and for a coordinator its
+// nodes.
+struct network_flags {
+  std::vector<std::string> nodes;
+  std::int64_t heartbeat_ms = agentrt::cluster_options{}.heartbeat.count();
+};
+
+void add_network_options(CLI::App* cmd, network_flags& flags, agentrt::cluster_options& cluster,
+                         bool coordinator) {
+  if (coordinator)
+    cmd->add_option("--node", flags.nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
+      ->check(check_address);
+  cmd->add_option("--tls-cert", cluster.tls.certificate, "TLS: this side's certificate (PEM)");
+  cmd->add_option("--tls-key", cluster.tls.key, "TLS: its private key (PEM)");
+  cmd->add_option("--tls-ca", cluster.tls.ca,
+                  "TLS: the CA a peer's certificate must chain to (PEM)");
+  cmd
+    ->add_option("--heartbeat-ms", flags.heartbeat_ms,
+                 "Heartbeat interval: a silent peer is lost within 1.5 of it")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
 }
 
-std::vector<agentrt::node_address> addresses(const std::vector<std::string>& texts) {
-  std::vector<agentrt::node_address> out;
-  for (const auto& t : texts) out.push_back(*agentrt::parse_node_address(t));
-  return out;
+// Puts the flags into `cluster`; what is wrong with the result, or "".
+std::string apply(const network_flags& flags, agentrt::cluster_options& cluster) {
+  for (const auto& text : flags.nodes) cluster.nodes.push_back(*agentrt::parse_node_address(text));
+  cluster.heartbeat = std::chrono::milliseconds{flags.heartbeat_ms};
+  return agentrt::cluster_problem(cluster);
 }
 
 }  // namespace
@@ -45,10 +64,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 100000))
     ->capture_default_str();
   run_cmd->add_option("prompts", run.prompts, "One prompt per session")->required();
-  std::vector<std::string> run_nodes;
-  run_cmd->add_option("--node", run_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
-    ->check(check_address);
-  add_tls_options(run_cmd, run.runtime.cluster.tls);
+  network_flags run_network;
+  add_network_options(run_cmd, run_network, run.runtime.cluster, true);
 
   agentrt::cli::demo_options demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run several fake agent sessions at once");
@@ -68,16 +85,13 @@ int main(int argc, char** argv) {
     "sidecar", "Speak the seed's stdio NDJSON protocol (docs/protocol.md) on stdin/stdout");
   sidecar_cmd->add_flag("--normalized", sidecar.normalized,
                         "Also emit agent_message, status and cost events for every session");
-  std::vector<std::string> sidecar_nodes;
-  sidecar_cmd
-    ->add_option("--node", sidecar_nodes, "Run the sessions on these nodes (HOST:PORT, repeat)")
-    ->check(check_address);
-  add_tls_options(sidecar_cmd, sidecar.runtime.cluster.tls);
+  network_flags sidecar_network;
+  add_network_options(sidecar_cmd, sidecar_network, sidecar.runtime.cluster, true);
 
   agentrt::cluster::node_options node;
   std::string listen = "127.0.0.1:0";
   std::int64_t orphan_grace_ms = node.orphan_grace.count();
-  std::int64_t heartbeat_ms = node.runtime.cluster.heartbeat.count();
+  network_flags node_network;
   auto* node_cmd = app.add_subcommand(
     "node", "Serve this machine's sessions to coordinators (agentrt run/sidecar --node)");
   node_cmd->add_option("--listen", listen, "Address to listen on (port 0: any free port)")
@@ -85,34 +99,30 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   node_cmd->add_flag("--insecure", node.insecure,
                      "Allow a non-loopback address without TLS (on a network you trust)");
-  add_tls_options(node_cmd, node.runtime.cluster.tls);
+  add_network_options(node_cmd, node_network, node.runtime.cluster, false);
   node_cmd
     ->add_option("--orphan-grace-ms", orphan_grace_ms,
                  "Stop the sessions this long after the last coordinator is gone")
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
-  node_cmd->add_option("--heartbeat-ms", heartbeat_ms, "Heartbeat interval between peers")
-    ->check(CLI::PositiveNumber)
-    ->capture_default_str();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
-  for (const auto* tls : {&run.runtime.cluster.tls, &sidecar.runtime.cluster.tls}) {
-    agentrt::cluster_options check;
-    check.tls = *tls;
-    if (auto problem = agentrt::cluster_problem(check); !problem.empty()) {
-      std::cerr << "agentrt: " << problem << '\n';
+  for (auto [cmd, flags, cluster] :
+       {std::tuple{run_cmd, &run_network, &run.runtime.cluster},
+        std::tuple{sidecar_cmd, &sidecar_network, &sidecar.runtime.cluster},
+        std::tuple{node_cmd, &node_network, &node.runtime.cluster}}) {
+    if (!cmd->parsed()) continue;
+    if (auto problem = apply(*flags, *cluster); !problem.empty()) {
+      std::cerr << "agentrt " << cmd->get_name() << ": " << problem << '\n';
       return 2;
     }
   }
-  run.runtime.cluster.nodes = addresses(run_nodes);
-  sidecar.runtime.cluster.nodes = addresses(sidecar_nodes);
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);
   if (node_cmd->parsed()) {
     node.listen = *agentrt::parse_node_address(listen);
     node.orphan_grace = std::chrono::milliseconds{orphan_grace_ms};
-    node.runtime.cluster.heartbeat = std::chrono::milliseconds{heartbeat_ms};
     return agentrt::cluster::run_node(node);
   }
   if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
