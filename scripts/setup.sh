@@ -11,6 +11,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
   procps clang-format openssl
+  clang libclang-rt-14-dev
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(gnuplot-nox python3)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: a release build, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer, then the libFuzzer targets for a bounded time
+# (FUZZ_SECONDS each, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -24,3 +25,5 @@ build/embed/embed "$PWD/build/install/bin/agentrt-fake-agent"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENTRT_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
+
+bash scripts/fuzz.sh
