@@ -2,6 +2,9 @@
 
 #include <caf/all.hpp>
 
+#include <cstdio>
+#include <utility>
+
 #include <csignal>
 
 #include "actors/child_bridge.hpp"
@@ -32,6 +35,8 @@ struct session_actor_state {
   std::string stop_input;            // what asks the current run to quit, before signals
   std::shared_ptr<child_slot> child;
   std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
+  double spent_before_run = 0;                       // USD, by the session's earlier runs
+  double run_cost = 0;                               // USD, by the current run so far
 
   static inline const char* name = "session";
 };
@@ -68,6 +73,7 @@ std::shared_ptr<process::running_agent> current_child(session_actor* self) {
 // Starts a new run (generation) of the session with st.query.
 void start_run(session_actor* self) {
   auto& st = self->state;
+  st.spent_before_run += std::exchange(st.run_cost, 0.0);
   ++st.info.generation;
   st.info.provider = st.query.provider;
   st.run = session_state{};
@@ -105,14 +111,15 @@ void signal_run(session_actor* self, int sig) {
   if (auto child = current_child(self)) child->signal_group(sig);
 }
 
-caf::result<command_ack> stop(session_actor* self) {
+// `reason` (a crossed budget) makes the run end as an error with that text, not `stopped`.
+caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
   auto& st = self->state;
   if (is_terminal(st.run.status()))
     return make_error(errc::session_not_running, "Session " + st.info.session_id +
                                                    " is not running (" +
                                                    std::string{to_string(st.run.status())} + ")");
   if (!st.run.stop_requested()) {
-    st.run.on_stop_requested();
+    st.run.on_stop_requested(std::move(reason));
     auto gen = st.info.generation;
     auto child = current_child(self);
     if (!st.stop_input.empty() && child) {  // ask first, then signal
@@ -133,11 +140,27 @@ bool current(session_actor* self, std::uint64_t generation) {
   return generation == self->state.info.generation;
 }
 
+std::string usd(double amount) {
+  char text[32];
+  std::snprintf(text, sizeof text, "$%.4f", amount);
+  return text;
+}
+
+// The session's budget (query.max_budget_usd, 0: none) covers all its runs: "" while money is
+// left, else why not. `crossed`: the spending is over it (a run to stop), not just at it.
+std::string budget_problem(const session_actor_state& st, bool crossed) {
+  double budget = st.query.max_budget_usd, spent = st.spent_before_run + st.run_cost;
+  if (budget <= 0 || (crossed ? spent <= budget : spent < budget)) return {};
+  return "budget exceeded: " + usd(spent) + " spent of " + usd(budget);
+}
+
 // A follow-up: the next turn of a live interactive agent, or a new run of an ended session that
 // resumes the provider's conversation.
 caf::result<command_ack> follow_up(session_actor* self, std::string prompt) {
   auto& st = self->state;
   if (prompt.empty()) return make_error(errc::invalid_command, "prompt: prompt is required");
+  if (auto problem = budget_problem(st, false); !problem.empty())
+    return make_error(errc::invalid_command, std::move(problem));
   auto child = current_child(self);
   if (st.takes_stdin_prompts && child && !st.run.exited() && !st.run.stop_requested()) {
     child->write_input(providers::stdin_prompt(st.query.provider, prompt));
@@ -190,6 +213,8 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
       if (!is_terminal(st.run.status()))
         return make_error(errc::duplicate_session, "Session already running");
       st.query = std::move(query);
+      if (auto problem = budget_problem(st, false); !problem.empty())
+        return make_error(errc::invalid_command, std::move(problem));
       start_run(self);
       return command_ack{st.info.session_id};
     },
@@ -224,11 +249,13 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
       report(self);
     },
     [self](const cost_update& cost) {
-      auto& info = self->state.info;
-      info.total_cost_usd = cost.total_cost_usd;
-      info.input_tokens = cost.input_tokens;
-      info.output_tokens = cost.output_tokens;
+      auto& st = self->state;
+      st.info.total_cost_usd = st.run_cost = cost.total_cost_usd;
+      st.info.input_tokens = cost.input_tokens;
+      st.info.output_tokens = cost.output_tokens;
       report(self);
+      if (auto problem = budget_problem(st, true); !problem.empty() && !st.run.stop_requested())
+        (void)stop(self, std::move(problem));
     },
     [self](const kill_tick& tick) {
       if (current(self, tick.generation) && !self->state.run.exited())

@@ -51,7 +51,11 @@ std::optional<session_status> session_state::on_drained() {
 
 std::optional<session_status> session_state::settle() {
   if (!exited_ || !drained_ || is_terminal(status_)) return std::nullopt;
-  if (stop_requested_) return set(session_status::stopped);
+  if (stop_requested_ && stop_reason_.empty()) return set(session_status::stopped);
+  if (stop_requested_) {
+    error_ = stop_reason_;
+    return set(session_status::error);
+  }
   if (last_turn_ == turn_outcome::failed) {
     error_ = turn_error_;
     return set(session_status::error);

@@ -8,7 +8,7 @@
 //
 // The terminal status is decided only once the process has exited AND its output was drained,
 // so it always follows the last message. The stream decides first, the exit status second:
-//   stop requested                 -> stopped
+//   stop requested                 -> stopped (error, with the reason, when it had one: a budget)
 //   last turn ended with an error  -> error (the stream's error text)
 //   last turn ended successfully   -> done
 //   no final result                -> error ("exited with code N / killed by signal S without a
@@ -35,7 +35,11 @@ class session_state {
   std::optional<session_status> on_spawned();
   std::optional<session_status> on_spawn_failed(std::string error);
   std::optional<session_status> on_turn(const turn_event& turn);
-  void on_stop_requested() { stop_requested_ = true; }
+  // A reason makes the end an error with that text instead of `stopped`.
+  void on_stop_requested(std::string reason = {}) {
+    stop_requested_ = true;
+    if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+  }
   std::optional<session_status> on_exited(int exit_code, int signal);
   std::optional<session_status> on_drained();
 
@@ -52,6 +56,7 @@ class session_state {
   bool exited_ = false;
   bool drained_ = false;
   bool stop_requested_ = false;
+  std::string stop_reason_;
   int exit_code_ = -1;
   int signal_ = -1;
 };

@@ -348,6 +348,27 @@ TEST(Runtime, CostAndTokensAreTrackedPerSession) {
   EXPECT_EQ(list->sessions[0].provider_session_id, "7d1f3c2a-5b8e-4f60-9a1d-2c3e4f5a6b7c");
 }
 
+TEST(Runtime, ASessionThatCrossesItsBudgetIsStoppedAsAnErrorAndTakesNoMoreRuns) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  auto within = fake_query("within", R"({"transcript":"tool"})");
+  within.max_budget_usd = 0.01;  // the transcript's result costs $0.0048
+  auto over = fake_query("over", R"({"transcript":"tool"})");
+  over.max_budget_usd = 0.001;
+  ASSERT_TRUE(rt.query(within));
+  ASSERT_TRUE(rt.query(over));
+  ASSERT_TRUE(events.wait_terminal({"within", "over"}, 10s));
+  EXPECT_EQ(events.sessions["within"].last_status(), session_status::done);
+  const auto& s = events.sessions["over"];
+  EXPECT_EQ(s.last_status(), session_status::error);
+  EXPECT_EQ(s.statuses.back().error, "budget exceeded: $0.0048 spent of $0.0010");
+  caf::scoped_actor self{rt.system()};
+  caf::error refused;
+  self->request(rt.supervisor(), 5s, prompt_command{"over", "one more"})
+    .receive([](command_ack&) {}, [&](caf::error& e) { refused = e; });
+  EXPECT_NE(error_text(refused).find("budget exceeded"), std::string::npos);
+}
+
 TEST(Runtime, LinesReadTogetherYieldOneCostUpdateAfterTheirMessages) {
   runtime rt{test_options()};
   event_collector events{rt};

@@ -101,6 +101,17 @@ TEST(SessionState, StopRequestedEndsStoppedWhateverTheStreamSaid) {
   EXPECT_EQ(s.signal(), 9);
 }
 
+TEST(SessionState, AStopWithAReasonEndsAsAnErrorWithIt) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(turn_event{turn_event::ended_ok, {}, {}});
+  s.on_stop_requested("budget exceeded: $0.0048 spent of $0.0010");
+  s.on_stop_requested();  // a later plain stop keeps the first reason
+  s.on_exited(0, -1);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+  EXPECT_EQ(s.error(), "budget exceeded: $0.0048 spent of $0.0010");
+}
+
 TEST(SessionState, SpawnFailureIsTerminalAtOnce) {
   session_state s;
   EXPECT_EQ(s.on_spawn_failed("agent executable /nope does not exist"), session_status::error);
