@@ -6,6 +6,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "actors/forget_reply.hpp"
+#include "actors/subscriber_set.hpp"
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -57,8 +59,12 @@ caf::actor handle(coordinator_actor* self) {
   return caf::actor_cast<caf::actor>(self);
 }
 
+std::string unreachable_text(const node_link& n) {
+  return "node unreachable: " + n.address.name();
+}
+
 caf::error unreachable(const node_link& n) {
-  return make_error(errc::node_unreachable, "node unreachable: " + n.address.name());
+  return make_error(errc::node_unreachable, unreachable_text(n));
 }
 
 caf::error not_found() {
@@ -67,37 +73,14 @@ caf::error not_found() {
 
 // ---- events: from the nodes to the subscribers, in each session's order ---------------------
 
-// Copies for all but the last receiver, which gets the batch itself.
-void send_to_all(coordinator_actor* self, const std::vector<caf::actor>& to, session_events batch) {
-  for (std::size_t i = 0; i + 1 < to.size(); ++i) self->send(to[i], batch);
-  if (!to.empty()) self->send(to.back(), std::move(batch));
-}
-
+// The session's subscribers are everyone's and its own, each once.
 void hand_on(coordinator_actor* self, const std::string& session_id, session_events batch) {
   auto& st = self->state;
-  std::vector<caf::actor> plain, raw;
-  auto add = [&](const subscribe_command& s) {
-    auto known = [&](const std::vector<caf::actor>& v) {
-      return std::find(v.begin(), v.end(), s.subscriber) != v.end();
-    };
-    if (known(raw)) return;
-    if (s.raw) {
-      plain.erase(std::remove(plain.begin(), plain.end(), s.subscriber), plain.end());
-      raw.push_back(s.subscriber);
-    } else if (!known(plain)) {
-      plain.push_back(s.subscriber);
-    }
-  };
-  for (const auto& s : st.all_subscribers) add(s);
+  subscriber_set to;
+  for (const auto& s : st.all_subscribers) to.add(s.subscriber, s.raw);
   if (auto it = st.sessions.find(session_id); it != st.sessions.end())
-    for (const auto& s : it->second.subscribers) add(s);
-  if (!plain.empty()) {
-    session_events without_raw;
-    for (const auto& ev : batch.events)
-      if (!caf::holds_alternative<raw_line>(ev)) without_raw.events.push_back(ev);
-    if (!without_raw.events.empty()) send_to_all(self, plain, std::move(without_raw));
-  }
-  send_to_all(self, raw, std::move(batch));
+    for (const auto& s : it->second.subscribers) to.add(s.subscriber, s.raw);
+  to.send(self, std::move(batch));
 }
 
 // What the coordinator keeps of an event: the latest sequence number and status.
@@ -127,8 +110,7 @@ void stop_lost_run(coordinator_actor* self, const std::string& id, placed_sessio
   const auto& n = self->state.nodes[s.node];
   if (s.stop_asked || !n.connected()) return;
   s.stop_asked = true;
-  self->request(n.supervisor, self->state.opts.command_timeout, stop_command{id})
-    .then([](const command_ack&) {}, [](const caf::error&) {});
+  request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout, stop_command{id});
 }
 
 void on_events(coordinator_actor* self, session_events& batch) {
@@ -154,10 +136,14 @@ void on_events(coordinator_actor* self, session_events& batch) {
 
 // ---- nodes: connecting, losing, dialling again ------------------------------------------------
 
+bool every_node_tried(const coordinator_state& st) {
+  return std::all_of(st.nodes.begin(), st.nodes.end(), [](const auto& n) { return n.tried; });
+}
+
 void first_attempt_over(coordinator_actor* self, std::size_t index) {
   auto& st = self->state;
   st.nodes[index].tried = true;
-  if (std::all_of(st.nodes.begin(), st.nodes.end(), [](const auto& n) { return n.tried; })) {
+  if (every_node_tried(st)) {
     for (auto& promise : st.awaiting_nodes) promise.deliver(command_ack{});
     st.awaiting_nodes.clear();
   }
@@ -183,10 +169,8 @@ void joined(coordinator_actor* self, std::size_t index, caf::node_id id, caf::ac
   n.backoff = {};
   self->monitor(n.gateway);
   // Sent before any command of ours, so it is in place before the first session starts there.
-  self
-    ->request(n.supervisor, self->state.opts.command_timeout,
-              subscribe_command{"", handle(self), true})
-    .then([](const command_ack&) {}, [](const caf::error&) {});
+  request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
+                           subscribe_command{"", handle(self), true});
   first_attempt_over(self, index);
 }
 
@@ -217,7 +201,7 @@ void node_lost(coordinator_actor* self, std::size_t index) {
   auto& n = st.nodes[index];
   n.gateway = nullptr;
   n.supervisor = nullptr;
-  std::string reason = "node unreachable: " + n.address.name();
+  std::string reason = unreachable_text(n);
   for (auto& [id, s] : st.sessions) {
     if (s.node != index || is_terminal(s.status)) continue;
     s.status = session_status::error;
@@ -405,9 +389,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](const connect_tick& tick) { dial(self, tick.index); },
     [self](const cleanup_tick& tick) { clean_up(self, tick); },
     [self](const await_nodes&) -> caf::result<command_ack> {
-      auto& nodes = self->state.nodes;
-      if (std::all_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.tried; }))
-        return command_ack{};
+      if (every_node_tried(self->state)) return command_ack{};
       auto promise = self->make_response_promise<command_ack>();
       self->state.awaiting_nodes.push_back(promise);
       return promise;

@@ -2,9 +2,9 @@
 
 #include <caf/all.hpp>
 
-#include <algorithm>
 #include <utility>
 
+#include "actors/subscriber_set.hpp"
 #include "actors/unexpected.hpp"
 #include "adapters/adapter.hpp"
 #include "messages/type_ids.hpp"
@@ -17,9 +17,8 @@ struct message_adapter_state {
   std::string session_id;
   caf::actor session;
   std::unique_ptr<adapters::provider_adapter> adapter;
-  std::vector<caf::actor> subscribers;      // without raw lines
-  std::vector<caf::actor> raw_subscribers;  // with them
-  std::vector<session_event> batch;         // published, not sent yet
+  subscriber_set subscribers;
+  std::vector<session_event> batch;  // published, not sent yet
   std::uint64_t seq = 0;
   std::string provider_session_id;          // the latest one told to the session
   adapters::adapter_output out;             // reused across lines
@@ -29,13 +28,6 @@ struct message_adapter_state {
 };
 
 using adapter_actor = caf::stateful_actor<message_adapter_state>;
-
-// Copies for all but the last subscriber, which gets the event itself.
-template <class Event>
-void send_to_all(adapter_actor* self, const std::vector<caf::actor>& subscribers, Event&& ev) {
-  for (std::size_t i = 0; i + 1 < subscribers.size(); ++i) self->send(subscribers[i], ev);
-  if (!subscribers.empty()) self->send(subscribers.back(), std::forward<Event>(ev));
-}
 
 template <class Event>
 void publish(adapter_actor* self, Event ev) {
@@ -49,14 +41,7 @@ void publish(adapter_actor* self, Event ev) {
 void send_batch(adapter_actor* self) {
   auto& st = self->state;
   if (st.batch.empty()) return;
-  session_events all{std::exchange(st.batch, {})};
-  if (!st.subscribers.empty()) {
-    session_events plain;
-    for (const auto& ev : all.events)
-      if (!caf::holds_alternative<raw_line>(ev)) plain.events.push_back(ev);
-    if (!plain.events.empty()) send_to_all(self, st.subscribers, std::move(plain));
-  }
-  send_to_all(self, st.raw_subscribers, std::move(all));
+  st.subscribers.send(self, session_events{std::exchange(st.batch, {})});
 }
 
 // Cost totals are cumulative, so only the latest of a batch of lines is worth telling: it is
@@ -90,33 +75,13 @@ void normalize_line(adapter_actor* self, std::string& line) {
   auto& st = self->state;
   st.out.clear();
   st.adapter->on_line(line, st.out);
-  if (!st.raw_subscribers.empty())
+  if (st.subscribers.wants_raw())
     st.batch.emplace_back(raw_line{st.session_id, std::move(line), st.out.json_line});
   publish_output(self);
 }
 
-void remove_from(std::vector<caf::actor>& list, const caf::actor_addr& who) {
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const caf::actor& a) { return a.address() == who; }),
-             list.end());
-}
-
-// A subscriber that asked for raw lines once keeps them.
 void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
-  auto& st = self->state;
-  auto in = [&](std::vector<caf::actor>& list) {
-    return std::find(list.begin(), list.end(), cmd.subscriber) != list.end();
-  };
-  if (in(st.raw_subscribers)) return;
-  bool known = in(st.subscribers);
-  if (cmd.raw && known) remove_from(st.subscribers, cmd.subscriber.address());
-  if (cmd.raw || !known) (cmd.raw ? st.raw_subscribers : st.subscribers).push_back(cmd.subscriber);
-  if (!known) self->monitor(cmd.subscriber);
-}
-
-void remove_subscriber(adapter_actor* self, const caf::actor_addr& who) {
-  remove_from(self->state.subscribers, who);
-  remove_from(self->state.raw_subscribers, who);
+  if (self->state.subscribers.add(cmd.subscriber, cmd.raw)) self->monitor(cmd.subscriber);
 }
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
@@ -127,7 +92,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
   st.session = std::move(session);
   for (const auto& sub : subscribers) add_subscriber(self, sub);
   self->set_down_handler(
-    [self](const caf::down_msg& down) { remove_subscriber(self, down.source); });
+    [self](const caf::down_msg& down) { self->state.subscribers.remove(down.source); });
   return {
     [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
     [self](output_lines& read) {
@@ -160,7 +125,9 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       send_batch(self);
     },
     [self](const subscribe_command& cmd) { add_subscriber(self, cmd); },
-    [self](const unsubscribe_command& cmd) { remove_subscriber(self, cmd.subscriber.address()); },
+    [self](const unsubscribe_command& cmd) {
+      self->state.subscribers.remove(cmd.subscriber.address());
+    },
   };
 }
 

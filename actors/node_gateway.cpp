@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "actors/forget_reply.hpp"
 #include "actors/unexpected.hpp"
 #include "messages/type_ids.hpp"
 
@@ -31,8 +32,7 @@ void stop_every_session(gateway_actor* self) {
       [self, supervisor](const session_list& list) {
         for (const auto& s : list.sessions)
           if (!is_terminal(s.status))
-            self->request(supervisor, command_timeout, stop_command{s.session_id})
-              .then([](const command_ack&) {}, [](const caf::error&) {});
+            request_forgetting_reply(self, supervisor, command_timeout, stop_command{s.session_id});
       },
       [](const caf::error&) {});
 }
@@ -42,8 +42,8 @@ void coordinator_gone(gateway_actor* self, const caf::actor_addr& who) {
   auto it = st.coordinators.find(who);
   if (it == st.coordinators.end()) return;
   // Its subscription would otherwise be handed to every new session.
-  self->request(st.supervisor, command_timeout, unsubscribe_command{"", it->second})
-    .then([](const command_ack&) {}, [](const caf::error&) {});
+  request_forgetting_reply(self, st.supervisor, command_timeout,
+                           unsubscribe_command{"", it->second});
   st.coordinators.erase(it);
   ++st.epoch;
   if (st.coordinators.empty()) self->delayed_send(self, st.orphan_grace, orphan_tick{st.epoch});
