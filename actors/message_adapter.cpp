@@ -2,20 +2,31 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <utility>
 
 #include "actors/subscriber_set.hpp"
 #include "actors/unexpected.hpp"
 #include "adapters/adapter.hpp"
+#include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
 namespace agentrt {
 
 namespace {
 
+// A subscriber waiting for its replay, and what was published meanwhile.
+struct replaying_subscriber {
+  caf::actor who;
+  bool raw = false;
+  std::vector<session_events> held;
+};
+
 struct message_adapter_state {
   std::string session_id;
   caf::actor session;
+  caf::actor journal;
+  std::vector<replaying_subscriber> replaying;
   std::unique_ptr<adapters::provider_adapter> adapter;
   subscriber_set subscribers;
   std::vector<session_event> batch;  // published, not sent yet
@@ -41,6 +52,7 @@ void publish(adapter_actor* self, Event ev) {
 void send_batch(adapter_actor* self) {
   auto& st = self->state;
   if (st.batch.empty()) return;
+  for (auto& r : st.replaying) r.held.push_back(session_events{st.batch});
   st.subscribers.send(self, session_events{std::exchange(st.batch, {})});
 }
 
@@ -80,17 +92,53 @@ void normalize_line(adapter_actor* self, std::string& line) {
   publish_output(self);
 }
 
+void add_live(adapter_actor* self, const caf::actor& who, bool raw) {
+  if (self->state.subscribers.add(who, raw)) self->monitor(who);
+}
+
+// The replay, then what was held back, then the live stream.
+void finish_replay(adapter_actor* self, const caf::actor& who, session_events past) {
+  auto& waiting = self->state.replaying;
+  auto it = std::find_if(waiting.begin(), waiting.end(), [&](auto& r) { return r.who == who; });
+  if (it == waiting.end()) return;
+  if (!past.events.empty()) self->send(who, std::move(past));
+  for (auto& batch : it->held) {
+    auto events = it->raw ? std::move(batch) : subscriber_set::without_raw_lines(batch);
+    if (!events.events.empty()) self->send(who, std::move(events));
+  }
+  bool raw = it->raw;
+  waiting.erase(it);
+  add_live(self, who, raw);
+}
+
 void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
-  if (self->state.subscribers.add(cmd.subscriber, cmd.raw)) self->monitor(cmd.subscriber);
+  auto& st = self->state;
+  if (!cmd.replay || !st.journal) return add_live(self, cmd.subscriber, cmd.raw);
+  st.replaying.push_back({cmd.subscriber, cmd.raw, {}});
+  auto who = cmd.subscriber;
+  self->request(st.journal, caf::infinite, replay_request{st.session_id, cmd.after_seq, st.seq})
+    .then([self, who](session_events& past) { finish_replay(self, who, std::move(past)); },
+          [self, who](const caf::error& err) {
+            auto failure = adapters::make_error_message("replay failed: " + error_text(err));
+            failure.session_id = self->state.session_id;
+            finish_replay(self, who, session_events{{std::move(failure)}});
+          });
 }
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
-                              std::vector<subscribe_command> subscribers) {
+                              std::vector<subscribe_command> subscribers, caf::actor journal,
+                              bool continue_seq) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.session_id = std::move(session_id);
   st.session = std::move(session);
+  st.journal = std::move(journal);
+  if (continue_seq && st.journal)  // nothing is published before the answer
+    self->request(st.journal, caf::infinite, last_seq_request{st.session_id})
+      .await([self](std::uint64_t last) { self->state.seq = std::max(self->state.seq, last); },
+             [](const caf::error&) {});
   for (const auto& sub : subscribers) add_subscriber(self, sub);
+  // A replaying subscriber that dies is monitored once live, and so removed then.
   self->set_down_handler(
     [self](const caf::down_msg& down) { self->state.subscribers.remove(down.source); });
   return {
@@ -134,9 +182,11 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
 }  // namespace
 
 caf::actor spawn_message_adapter(caf::local_actor* session, std::string session_id,
-                                 std::vector<subscribe_command> subscribers) {
+                                 std::vector<subscribe_command> subscribers, caf::actor journal,
+                                 bool continue_seq) {
   return session->spawn<caf::linked>(message_adapter, std::move(session_id),
-                                     caf::actor_cast<caf::actor>(session), std::move(subscribers));
+                                     caf::actor_cast<caf::actor>(session), std::move(subscribers),
+                                     std::move(journal), continue_seq);
 }
 
 }  // namespace agentrt

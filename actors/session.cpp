@@ -193,14 +193,17 @@ caf::result<command_ack> interrupt(session_actor* self) {
 }
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
-                      std::vector<subscribe_command> subscribers, session_env env) {
+                      std::vector<subscribe_command> subscribers, session_env env,
+                      std::uint64_t past_generation) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
   st.supervisor = std::move(supervisor);
   st.info.session_id = query.session_id;
+  st.info.generation = past_generation;
   st.query = std::move(query);
-  st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers));
+  st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers),
+                                     st.env.journal, past_generation > 0);
   st.child = std::make_shared<child_slot>();
   // Whatever ends this actor, its agent does not outlive it.
   self->attach_functor([slot = st.child] {
@@ -272,9 +275,10 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
 }  // namespace
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
-                         std::vector<subscribe_command> subscribers, session_env env) {
+                         std::vector<subscribe_command> subscribers, session_env env,
+                         std::uint64_t past_generation) {
   return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
-                           std::move(subscribers), env);
+                           std::move(subscribers), env, past_generation);
 }
 
 }  // namespace agentrt

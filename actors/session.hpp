@@ -15,7 +15,7 @@
 // unsubscribe, and the internal child_*, turn_event, cost_update, output_drained, *_tick messages.
 // Sends: session_info to the supervisor on every change (status, generation, cost).
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
 
 #include <vector>
 
@@ -32,9 +32,13 @@ struct session_env {
   http::ollama_host* ollama;
   const providers::launch_config* launch;
   session_policy policy;
+  caf::actor journal;  // none: no journal
 };
 
+// `past_generation`: the id's last generation in the journal (0: a new id); its runs and its
+// event numbers go on from there.
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
-                         std::vector<subscribe_command> subscribers, session_env env);
+                         std::vector<subscribe_command> subscribers, session_env env,
+                         std::uint64_t past_generation = 0);
 
 }  // namespace agentrt

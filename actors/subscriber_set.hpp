@@ -31,9 +31,9 @@ class subscriber_set {
     send_to(self, raw_, std::move(batch));
   }
 
- private:
   static session_events without_raw_lines(const session_events& batch);
 
+ private:
   template <class Self>
   static void send_to(Self* self, const std::vector<caf::actor>& to, session_events batch) {
     for (std::size_t i = 0; i + 1 < to.size(); ++i) self->send(to[i], batch);

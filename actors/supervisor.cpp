@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "actors/unexpected.hpp"
@@ -26,6 +27,9 @@ struct supervisor_state {
   session_env env;
   std::unordered_map<std::string, session_entry> sessions;
   std::vector<subscribe_command> all_subscribers;  // with an empty session id
+  // With a journal: sessions that are no longer in the table (journaled by an earlier runtime,
+  // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
+  std::unordered_map<std::string, session_info> past;
 
   static inline const char* name = "supervisor";
 };
@@ -51,10 +55,13 @@ caf::result<command_ack> forward_run(supervisor_actor* self, session_entry& entr
     auto it = self->state.sessions.find(id);
     if (it != self->state.sessions.end()) --it->second.runs_requested;
   };
+  std::optional<query_recorded> record;
+  if constexpr (std::is_same_v<Command, query_command>) record = query_recorded{cmd};
   self->request(entry.actor, forward_timeout, std::move(cmd))
     .then(
-      [promise, done](command_ack& ack) mutable {
+      [self, promise, done, record](command_ack& ack) mutable {
         done();
+        if (record && self->state.env.journal) self->send(self->state.env.journal, *record);
         promise.deliver(std::move(ack));
       },
       [promise, done](caf::error& err) mutable {
@@ -64,20 +71,33 @@ caf::result<command_ack> forward_run(supervisor_actor* self, session_entry& entr
   return promise;
 }
 
+// A session for an id that is not in the table: new, or one with a journaled past.
+command_ack launch(supervisor_actor* self, query_command q) {
+  auto& st = self->state;
+  if (st.env.journal) self->send(st.env.journal, query_recorded{q});
+  std::uint64_t past_generation = 0;
+  if (auto it = st.past.find(q.session_id); it != st.past.end()) {
+    past_generation = it->second.generation;
+    st.past.erase(it);
+  }
+  session_entry entry;
+  entry.info.session_id = q.session_id;
+  entry.info.provider = q.provider;
+  entry.info.generation = past_generation;
+  std::string id = q.session_id;
+  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation);
+  self->monitor(entry.actor);
+  st.sessions.emplace(id, std::move(entry));
+  return command_ack{id};
+}
+
 caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
   auto& st = self->state;
   if (auto problem = validate(q); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
     return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
-  session_entry entry;
-  entry.info.session_id = q.session_id;
-  entry.info.provider = q.provider;
-  std::string id = q.session_id;
-  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env);
-  self->monitor(entry.actor);
-  st.sessions.emplace(id, std::move(entry));
-  return command_ack{id};
+  return launch(self, std::move(q));
 }
 
 session_entry* find(supervisor_actor* self, const std::string& id) {
@@ -87,6 +107,48 @@ session_entry* find(supervisor_actor* self, const std::string& id) {
 
 caf::error not_found() {
   return make_error(errc::session_not_found, "Session not found");
+}
+
+// A table session takes it as a follow-up; a past one runs again from its journaled query.
+caf::result<command_ack> resume(supervisor_actor* self, resume_command& cmd) {
+  auto& st = self->state;
+  if (cmd.prompt.empty()) cmd.prompt = "Continue.";
+  if (auto* entry = find(self, cmd.session_id))
+    return forward_run(self, *entry, prompt_command{cmd.session_id, cmd.prompt});
+  auto it = st.past.find(cmd.session_id);
+  if (it == st.past.end()) return not_found();
+  if (it->second.provider_session_id.empty())
+    return make_error(errc::invalid_command, "Session " + cmd.session_id +
+                                               " cannot be resumed: its agent never reported a "
+                                               "session id of its own");
+  auto promise = self->make_response_promise<command_ack>();
+  self->request(st.env.journal, forward_timeout, stored_query_request{cmd.session_id})
+    .then(
+      [self, promise, cmd](query_command& q) mutable {
+        auto& st = self->state;
+        auto it = st.past.find(cmd.session_id);
+        if (it == st.past.end()) {  // it ran again meanwhile
+          promise.deliver(make_error(errc::duplicate_session, "Session already running"));
+          return;
+        }
+        q.prompt = cmd.prompt;
+        q.resume_id = it->second.provider_session_id;
+        promise.deliver(launch(self, std::move(q)));
+      },
+      [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
+// A replay of a session that is only in the journal: its events, and nothing live after them.
+caf::result<command_ack> replay_past(supervisor_actor* self, const subscribe_command& cmd) {
+  if (self->state.past.count(cmd.session_id) == 0) return not_found();
+  self
+    ->request(self->state.env.journal, forward_timeout,
+              replay_request{cmd.session_id, cmd.after_seq})
+    .then(
+      [self, to = cmd.subscriber](session_events& events) { self->send(to, std::move(events)); },
+      [](const caf::error&) {});
+  return command_ack{cmd.session_id};
 }
 
 // Hands a command to its session, which answers the original sender.
@@ -103,6 +165,16 @@ template <class Command>
 caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool add) {
   auto& st = self->state;
   if (!cmd.subscriber) return make_error(errc::invalid_command, "subscribe: no subscriber");
+  if constexpr (std::is_same_v<Command, subscribe_command>)
+    if (cmd.replay) {
+      if (!st.env.journal)
+        return make_error(errc::invalid_command,
+                          "subscribe: a replay needs the journal, and "
+                          "this runtime runs without one");
+      if (cmd.session_id.empty())
+        return make_error(errc::invalid_command, "subscribe: a replay is of one session");
+      if (find(self, cmd.session_id) == nullptr) return replay_past(self, cmd);
+    }
   if (!cmd.session_id.empty()) {
     auto* entry = find(self, cmd.session_id);
     if (entry == nullptr) return not_found();
@@ -125,9 +197,17 @@ void update(supervisor_actor* self, const session_info& info) {
   bool newly_ended = is_terminal(info.status) && (!is_terminal(entry->info.status) ||
                                                   info.generation != entry->info.generation);
   entry->info = info;
+  if (self->state.env.journal) self->send(self->state.env.journal, info);
   if (newly_ended)
     self->delayed_send(self, self->state.env.policy.cleanup_grace,
                        cleanup_tick{info.session_id, info.generation});
+}
+
+// Removes a session from the table; with a journal it stays known as a past session.
+void retire(supervisor_actor* self, std::unordered_map<std::string, session_entry>::iterator it) {
+  auto& st = self->state;
+  if (st.env.journal) st.past[it->first] = std::move(it->second.info);
+  st.sessions.erase(it);
 }
 
 void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
@@ -139,12 +219,17 @@ void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
     return;  // it ran again, or is about to
   self->demonitor(entry.actor);
   self->send_exit(entry.actor, caf::exit_reason::user_shutdown);
-  self->state.sessions.erase(it);
+  retire(self, it);
 }
 
-caf::behavior supervisor(supervisor_actor* self, session_env env) {
+caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<session_info> past) {
   report_unexpected_on_stderr(self);
-  self->state.env = env;
+  auto& st = self->state;
+  st.env = env;
+  if (env.journal) {
+    st.all_subscribers.push_back(subscribe_command{{}, env.journal, false, false, 0});
+    for (auto& info : past) st.past.emplace(info.session_id, std::move(info));
+  }
   // Sessions are not linked (one crashing must not take the others down): they are ended here.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     for (auto& [id, entry] : self->state.sessions) self->send_exit(entry.actor, msg.reason);
@@ -154,7 +239,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env) {
     auto& sessions = self->state.sessions;
     for (auto it = sessions.begin(); it != sessions.end(); ++it)
       if (it->second.actor.address() == down.source) {
-        sessions.erase(it);
+        retire(self, it);
         return;
       }
   });
@@ -169,9 +254,11 @@ caf::behavior supervisor(supervisor_actor* self, session_env env) {
     [self](interrupt_command& cmd) { return route(self, cmd); },
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
+    [self](resume_command& cmd) { return resume(self, cmd); },
     [self](const list_command&) {
       session_list list;
       for (const auto& [id, entry] : self->state.sessions) list.sessions.push_back(entry.info);
+      for (const auto& [id, info] : self->state.past) list.sessions.push_back(info);
       std::sort(list.sessions.begin(), list.sessions.end(),
                 [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });
       return list;
@@ -183,8 +270,9 @@ caf::behavior supervisor(supervisor_actor* self, session_env env) {
 
 }  // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& sys, session_env env) {
-  return sys.spawn(supervisor, env);
+caf::actor spawn_supervisor(caf::actor_system& sys, session_env env,
+                            std::vector<session_info> past) {
+  return sys.spawn(supervisor, env, std::move(past));
 }
 
 }  // namespace agentrt

@@ -7,6 +7,8 @@
 // session, present and future). list: the table, kept current by the sessions' reports.
 // A finished session is removed after the policy's cleanup grace, by a timer that carries the
 // session's generation, so a session that ran again meanwhile stays.
+// resume: a finished session (in the table or only in the journal) runs again with the
+// provider's resume and its latest query.
 
 #include <caf/fwd.hpp>
 
@@ -14,6 +16,9 @@
 
 namespace agentrt {
 
-caf::actor spawn_supervisor(caf::actor_system& sys, session_env env);
+// With env.journal: `past` are the journaled sessions (listed, resumable with resume_command);
+// every session's events and records go to the journal, and a replay may be asked for.
+caf::actor spawn_supervisor(caf::actor_system& sys, session_env env,
+                            std::vector<session_info> past = {});
 
 }  // namespace agentrt

@@ -1,27 +1,28 @@
 #include "messages/status.hpp"
 
+#include <array>
+
 namespace agentrt {
 
+namespace {
+constexpr std::array<std::string_view, 9> names{
+  "starting", "running", "idle", "done", "error", "stopped", "queued", "stalled", "interrupted"};
+}
+
 std::string_view to_string(session_status s) {
-  switch (s) {
-    case session_status::starting:
-      return "starting";
-    case session_status::running:
-      return "running";
-    case session_status::idle:
-      return "idle";
-    case session_status::done:
-      return "done";
-    case session_status::error:
-      return "error";
-    case session_status::stopped:
-      return "stopped";
-  }
-  return "unknown";
+  auto i = static_cast<std::size_t>(s);
+  return i < names.size() ? names[i] : "unknown";
+}
+
+std::optional<session_status> status_from_string(std::string_view text) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == text) return static_cast<session_status>(i);
+  return std::nullopt;
 }
 
 bool is_terminal(session_status s) {
-  return s == session_status::done || s == session_status::error || s == session_status::stopped;
+  return s == session_status::done || s == session_status::error ||
+         s == session_status::stopped || s == session_status::interrupted;
 }
 
 }  // namespace agentrt

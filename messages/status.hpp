@@ -2,22 +2,28 @@
 // The life cycle of a session, as seen by subscribers.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace agentrt {
 
-// starting -> running <-> idle -> done | error | stopped. A terminal session may run again (a new
-// query with the same id), which starts a new generation from `starting`.
+// [queued ->] starting -> running <-> idle -> done | error | stopped, with `stalled` for a live
+// agent that has been silent too long. A terminal session may run again (a new query with the
+// same id), which starts a new generation from `queued` or `starting`.
 enum class session_status : std::uint8_t {
-  starting,  // the agent's process is being spawned
-  running,   // the process lives and a turn is in progress
-  idle,      // a turn ended; the process lives and can take a follow-up
-  done,      // the process exited after a successful final result
-  error,     // spawn failure, crash, error result, or exit without a result
-  stopped,   // ended by a stop request
+  starting,     // the agent's process is being spawned
+  running,      // the process lives and a turn is in progress
+  idle,         // a turn ended; the process lives and can take a follow-up
+  done,         // the process exited after a successful final result
+  error,        // spawn failure, crash, error result, or exit without a result
+  stopped,      // ended by a stop request
+  queued,       // waiting for a free slot (admission control); no process yet
+  stalled,      // the process lives but wrote nothing for the watchdog's period
+  interrupted,  // journal records only: the session was live when its runtime died
 };
 
 std::string_view to_string(session_status s);
+std::optional<session_status> status_from_string(std::string_view text);
 bool is_terminal(session_status s);
 
 }  // namespace agentrt

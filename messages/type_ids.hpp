@@ -8,6 +8,7 @@
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
 #include "messages/internal.hpp"
+#include "messages/journal.hpp"
 #include "messages/subscription.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(agentrt, caf::first_custom_type_id)
@@ -53,5 +54,12 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::node_welcome))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::await_nodes))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::connect_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::orphan_tick))
+
+CAF_ADD_TYPE_ID(agentrt, (agentrt::query_recorded))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_request))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::last_seq_request))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_query_request))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_flush))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::resume_command))
 
 CAF_END_TYPE_ID_BLOCK(agentrt)

@@ -52,6 +52,7 @@ runtime_options to_runtime(const engine_options& opts) {
     r.cluster.nodes.push_back(*address);
   }
   r.cluster.tls = {opts.tls_certificate, opts.tls_key, opts.tls_ca};
+  r.journal.dir = opts.journal_dir;
   return r;
 }
 
@@ -78,6 +79,15 @@ class engine::impl {
       .receive([&](const command_ack&) { result.ok = true; },
                [&](const caf::error& err) { result.error = error_text(err); });
     return result;
+  }
+
+  std::uint64_t subscribe(subscribe_command cmd, event_callbacks callbacks) {
+    cmd.subscriber = rt.system().spawn(callback_actor, std::move(callbacks));
+    auto actor = cmd.subscriber;
+    ask(std::move(cmd));
+    std::lock_guard<std::mutex> guard{mutex};
+    subscriptions.emplace(++next_id, actor);
+    return next_id;
   }
 
   runtime rt;
@@ -107,17 +117,23 @@ command_result engine::stop(const std::string& session_id) {
   return impl_->ask(stop_command{session_id});
 }
 
+command_result engine::resume(const std::string& session_id, const std::string& text) {
+  return impl_->ask(resume_command{session_id, text});
+}
+
 std::vector<session_info> engine::list() {
   auto sessions = impl_->rt.list();
   return sessions ? sessions->sessions : std::vector<session_info>{};
 }
 
 std::uint64_t engine::subscribe(const std::string& session_id, event_callbacks callbacks) {
-  auto actor = impl_->rt.system().spawn(callback_actor, std::move(callbacks));
-  impl_->ask(subscribe_command{session_id, actor, false});
-  std::lock_guard<std::mutex> guard{impl_->mutex};
-  impl_->subscriptions.emplace(++impl_->next_id, actor);
-  return impl_->next_id;
+  return impl_->subscribe(subscribe_command{session_id, {}, false, false, 0}, std::move(callbacks));
+}
+
+std::uint64_t engine::subscribe_after(const std::string& session_id, std::uint64_t after_seq,
+                                      event_callbacks callbacks) {
+  return impl_->subscribe(subscribe_command{session_id, {}, false, true, after_seq},
+                          std::move(callbacks));
 }
 
 command_result engine::subscribe(const std::string& session_id, caf::actor subscriber, bool raw) {

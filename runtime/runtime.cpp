@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "actors/journal.hpp"
 #include "actors/supervisor.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -58,10 +59,18 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
       config_->openssl_cafile = cluster.tls.ca;
     }
   }
+  std::shared_ptr<journal::store> store;
+  std::vector<session_info> past;
+  if (cluster.nodes.empty() && !opts_.journal.dir.empty()) {
+    store = journal::store::open(opts_.journal.dir);
+    for (auto& record : store->sessions()) past.push_back(std::move(record.info));
+  }
   system_ = std::make_unique<caf::actor_system>(*config_);
   if (cluster.nodes.empty()) {
+    if (store) journal_ = spawn_journal(*system_, std::move(store), opts_.journal.flush_interval);
     supervisor_ = spawn_supervisor(
-      *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy});
+      *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy, journal_},
+      std::move(past));
     return;
   }
   coordinator_options co;
@@ -85,6 +94,13 @@ runtime::~runtime() {
   caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
   supervisor_ = nullptr;
   system_->await_all_actors_done();
+  if (journal_) {  // every session's last events are in its mailbox by now
+    caf::scoped_actor self{*system_};
+    self->request(journal_, command_timeout, journal_flush{})
+      .receive([](const command_ack&) {}, [](const caf::error&) {});
+    self->send_exit(journal_, caf::exit_reason::user_shutdown);
+    journal_ = nullptr;
+  }
   system_.reset();
   config_.reset();
   host_.reset();

@@ -2,6 +2,9 @@
 // The runtime: an actor system, a process host and a supervisor, started and shut down together.
 // The front doors (CLI, sidecar, embedding API) are built on it.
 //
+// With a journal, the runtime opens it first (std::runtime_error when it cannot: another runtime
+// holds it, say) and writes it last, after every session ended.
+//
 // Thread-safety: every member may be called from any thread except from inside an actor of this
 // runtime (the blocking calls would wait on themselves). The destructor stops every session
 // (SIGTERM, SIGKILL after the stop grace), delivers their last events, and joins all threads.
@@ -42,6 +45,13 @@ struct cluster_options {
   std::chrono::milliseconds connect_timeout{5000};
 };
 
+// The durable journal (docs/reliability.md): every numbered event and every session record in
+// DIR/journal.db. Empty dir: no journal. Not used by a coordinator (its nodes keep theirs).
+struct journal_options {
+  std::string dir;
+  std::chrono::milliseconds flush_interval{50};
+};
+
 struct runtime_options {
   session_policy policy;
   providers::launch_config launch;
@@ -49,6 +59,7 @@ struct runtime_options {
   http::ollama_options ollama;
   std::size_t scheduler_threads = 0;  // 0: one per core but one, at least one
   cluster_options cluster;
+  journal_options journal;
 };
 
 // What is wrong with the cluster options (an unreadable TLS file, say), or "" when nothing is.
@@ -85,6 +96,7 @@ class runtime {
   std::unique_ptr<http::ollama_host> ollama_;
   std::unique_ptr<caf::actor_system_config> config_;
   std::unique_ptr<caf::actor_system> system_;
+  caf::actor journal_;
   caf::actor supervisor_;
 };
 

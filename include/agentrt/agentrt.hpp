@@ -40,6 +40,9 @@ struct engine_options {
   // (docs/distributed.md); session_info::node then says where each runs.
   std::vector<std::string> nodes;
   std::string tls_certificate, tls_key, tls_ca;  // TLS to the nodes: all three, or none
+  // Keep the journal of sessions here (docs/reliability.md); empty: none. One engine per
+  // directory: the constructor throws std::runtime_error when another runtime holds it.
+  std::string journal_dir;
 };
 
 // What a subscription is told. Unset members are not called.
@@ -72,11 +75,19 @@ class engine {
   command_result prompt(const std::string& session_id, const std::string& text);
   command_result interrupt(const std::string& session_id);
   command_result stop(const std::string& session_id);
+  // Continues an ended session (also one journaled by an earlier engine) with the provider's
+  // resume; an empty text says "Continue.".
+  command_result resume(const std::string& session_id, const std::string& text = {});
+  // Live sessions, and with a journal the past ones (`interrupted`: live when their runtime died).
   std::vector<session_info> list();
 
   // Calls `callbacks` for the events of one session, or of every session (present and future)
   // for an empty id. Returns the subscription's id.
   std::uint64_t subscribe(const std::string& session_id, event_callbacks callbacks);
+  // With a journal: the session's events numbered after `after_seq`, then its live ones, with no
+  // gap and no duplicate (a past session: the journaled ones only).
+  std::uint64_t subscribe_after(const std::string& session_id, std::uint64_t after_seq,
+                                event_callbacks callbacks);
   // The same for an actor of your own (of this engine's actor system(), or remote): it receives
   // session_events, batches of agent_message, status_change, cost_update and log_line (with raw,
   // also raw_line) in publishing order; caf::visit each event.

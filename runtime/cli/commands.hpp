@@ -36,4 +36,22 @@ struct parse_options {
 // Normalizes a recorded transcript to NDJSON on stdout.
 int parse_command(const parse_options& opts);
 
+// Prints the sessions the journal in state_dir remembers (agentrt list).
+struct list_options {
+  std::string state_dir;
+  bool json = false;
+};
+
+int list_sessions_command(const list_options& opts);
+
+// Continues a journaled session with the provider's resume (agentrt resume).
+struct resume_options {
+  std::string session_id;
+  std::string prompt;  // empty: "Continue."
+  bool json = false;
+  runtime_options runtime;
+};
+
+int resume_session_command(const resume_options& opts);
+
 }  // namespace agentrt::cli

@@ -7,6 +7,7 @@
 
 #include "runtime/cli/commands.hpp"
 #include "runtime/cluster/node.hpp"
+#include "runtime/journal/journal_store.hpp"
 #include "runtime/sidecar/sidecar.hpp"
 
 namespace {
@@ -46,9 +47,19 @@ std::string apply(const network_flags& flags, agentrt::cluster_options& cluster)
   return agentrt::cluster_problem(cluster);
 }
 
-}  // namespace
+// The journal's flags, on every command that runs sessions.
+struct journal_flags {
+  std::string dir = agentrt::journal::default_dir();
+  bool off = false;
+};
 
-int main(int argc, char** argv) {
+void add_journal_options(CLI::App* cmd, journal_flags& flags) {
+  cmd->add_option("--state-dir", flags.dir, "Where the journal of sessions is kept")
+    ->capture_default_str();
+  cmd->add_flag("--no-journal", flags.off, "Keep no journal (sessions are forgotten on exit)");
+}
+
+int agentrt_main(int argc, char** argv) {
   CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
   app.require_subcommand(1);
 
@@ -106,9 +117,33 @@ int main(int argc, char** argv) {
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
 
+  agentrt::cli::list_options list;
+  auto* list_cmd = app.add_subcommand("list", "Print the sessions the journal remembers");
+  list_cmd->add_option("--state-dir", list.state_dir, "Where the journal of sessions is kept")
+    ->capture_default_str();
+  list_cmd->add_flag("--json", list.json, "Print one JSON line (the sidecar's sessions event)");
+  list.state_dir = agentrt::journal::default_dir();
+
+  agentrt::cli::resume_options resume;
+  auto* resume_cmd = app.add_subcommand(
+    "resume", "Continue a journaled session with its provider's resume, and print its messages");
+  resume_cmd->add_option("session", resume.session_id, "The session's id")->required();
+  resume_cmd->add_option("prompt", resume.prompt, "What to tell the agent (default: Continue.)");
+  resume_cmd->add_flag("--json", resume.json, "Print NDJSON (one event per line)");
+
+  journal_flags run_journal, sidecar_journal, node_journal, resume_journal;
+  for (auto [cmd, flags] :
+       {std::pair{run_cmd, &run_journal}, std::pair{sidecar_cmd, &sidecar_journal},
+        std::pair{node_cmd, &node_journal}, std::pair{resume_cmd, &resume_journal}})
+    add_journal_options(cmd, *flags);
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  for (auto [flags, runtime] :
+       {std::pair{&run_journal, &run.runtime}, std::pair{&sidecar_journal, &sidecar.runtime},
+        std::pair{&node_journal, &node.runtime}, std::pair{&resume_journal, &resume.runtime}})
+    if (!flags->off) runtime->journal.dir = flags->dir;
   for (auto [cmd, flags, cluster] :
        {std::tuple{run_cmd, &run_network, &run.runtime.cluster},
         std::tuple{sidecar_cmd, &sidecar_network, &sidecar.runtime.cluster},
@@ -126,8 +161,22 @@ int main(int argc, char** argv) {
     return agentrt::cluster::run_node(node);
   }
   if (demo_cmd->parsed()) return agentrt::cli::demo_command(demo);
+  if (list_cmd->parsed()) return agentrt::cli::list_sessions_command(list);
+  if (resume_cmd->parsed()) return agentrt::cli::resume_session_command(resume);
   if (parse_cmd->parsed()) return agentrt::cli::parse_command(parse);
   if (sidecar_cmd->parsed()) return agentrt::sidecar::run_sidecar(sidecar);
   if (version_cmd->parsed()) std::cout << "agentrt " << AGENTRT_VERSION << '\n';
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return agentrt_main(argc, argv);
+  } catch (const std::exception& e) {
+    // The runtime could not start: the journal is held by another agentrt, say.
+    std::cerr << "agentrt: " << e.what() << '\n';
+    return 2;
+  }
 }

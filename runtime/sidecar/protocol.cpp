@@ -108,6 +108,7 @@ request parse_session_command(const json& obj, const std::string& type) {
   Request r;
   r.session_id = f.required("sessionId");
   if constexpr (std::is_same_v<Request, prompt_request>) r.prompt = f.required("prompt");
+  if constexpr (std::is_same_v<Request, resume_request>) r.prompt = f.text("prompt");
   if (!f.error().empty()) return bad_request{r.session_id, f.error()};
   return r;
 }
@@ -133,6 +134,7 @@ request parse_request(std::string_view line) {
   if (type == "stop") return parse_session_command<stop_request>(obj, type);
   if (type == "prompt") return parse_session_command<prompt_request>(obj, type);
   if (type == "interrupt") return parse_session_command<interrupt_request>(obj, type);
+  if (type == "resume") return parse_session_command<resume_request>(obj, type);
   if (type == "options") {
     fields f{obj, type};
     options_request r{f.flag("normalized")};

@@ -32,14 +32,20 @@ struct prompt_request {
 struct interrupt_request {
   std::string session_id;
 };
+// Continue an ended or journaled session with the provider's resume (prompt: "Continue." if none).
+struct resume_request {
+  std::string session_id;
+  std::string prompt;
+};
 // A line that is not a valid request; answered with an error line.
 struct bad_request {
   std::string session_id;  // when the line named one
   std::string message;
 };
 
-using request = std::variant<ping_request, list_request, options_request, query_request,
-                             stop_request, prompt_request, interrupt_request, bad_request>;
+using request =
+  std::variant<ping_request, list_request, options_request, query_request, stop_request,
+               prompt_request, interrupt_request, resume_request, bad_request>;
 
 // Never throws: anything that is not a valid request is a bad_request naming the problem.
 request parse_request(std::string_view line);

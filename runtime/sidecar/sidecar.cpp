@@ -125,7 +125,8 @@ void track(protocol_actor* self, const std::string& id) {
 void on_event(protocol_actor* self, const status_change& s) {
   auto& view = self->state.sessions[s.session_id];
   if (wants_normalized(self, s.session_id)) emit(self, status_line(s));
-  if (s.status == session_status::starting && !view.live) track(self, s.session_id);
+  if ((s.status == session_status::starting || s.status == session_status::queued) && !view.live)
+    track(self, s.session_id);
   if (s.status == session_status::running && view.started_generation != s.generation) {
     view.started_generation = s.generation;
     emit(self, agent_started_line(s.session_id));
@@ -182,6 +183,11 @@ void on_host_line(protocol_actor* self, const std::string& text) {
         command(self, prompt_command{r.session_id, r.prompt}, r.session_id);
       } else if constexpr (std::is_same_v<T, interrupt_request>) {
         command(self, interrupt_command{r.session_id}, r.session_id);
+      } else if constexpr (std::is_same_v<T, resume_request>) {
+        if (self->state.draining)
+          return emit(self, error_line(r.session_id, "the sidecar is shutting down"));
+        auto id = r.session_id;
+        command(self, resume_command{id, r.prompt}, id, [self, id] { track(self, id); });
       } else {
         emit(self, error_line(r.session_id, r.message));
       }

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/cli_process.hpp"
 #include "support/processes.hpp"
@@ -172,7 +175,7 @@ TEST(Sidecar, MissingBinaryIsAnAgentErrorForThatSessionOnly) {
 }
 
 TEST(Sidecar, TooManyOpenFilesFailsSomeSessionsAndTheRestCarryOn) {
-  sidecar sc{{}, cli_options{false, 64}};
+  sidecar sc{{}, cli_options{false, 64, {}}};
   constexpr int n = 40;
   for (int i = 0; i < n; ++i) sc.send(fake_query("h" + std::to_string(i), {{"misbehave", "hang"}}));
   int emfile = 0, started = 0;
@@ -261,3 +264,66 @@ TEST(Sidecar, NormalizedOutputPerQueryAndListAndPrompt) {
 }
 
 }  // namespace
+
+namespace {
+
+json list_row(sidecar& sc, const std::string& id) {
+  sc.send({{"type", "list"}});
+  auto lines = sc.until([](const json& j) { return j["type"] == "sessions"; });
+  for (const auto& row : lines.back()["sessions"])
+    if (row["sessionId"] == id) return row;
+  return json{};
+}
+
+std::string cmdline(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/cmdline"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
+}  // namespace
+
+TEST(Sidecar, ASessionLiveWhenTheSidecarWasKilledIsListedInterruptedAndResumes) {
+  agentrt::test::temp_dir state;
+  cli_options with_state;
+  with_state.state_home = state.path();
+  std::string provider_session;
+  {
+    sidecar sc{{}, with_state};
+    sc.send(fake_query("r", {{"misbehave", "hang"}}));
+    sc.until([](const json& j) { return j["type"] == "agent_event"; });
+    // The journal writes every 50 ms: the session's record (running, with the agent's own
+    // session id) is on disk well before this.
+    std::this_thread::sleep_for(500ms);
+    provider_session = list_row(sc, "r")["providerSessionId"];
+    ASSERT_FALSE(provider_session.empty());
+    kill(sc.proc.pid, SIGKILL);
+    sc.proc.wait_exit();
+  }
+  {
+    cli_process list{{"list", "--json"}, with_state};
+    std::string line;
+    ASSERT_TRUE(list.read_line(line));
+    auto rows = json::parse(line)["sessions"];
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0]["status"], "interrupted");
+    EXPECT_EQ(rows[0]["providerSessionId"], provider_session);
+    EXPECT_EQ(list.wait_exit(), 0);
+  }
+  sidecar sc{{}, with_state};
+  EXPECT_EQ(list_row(sc, "r")["status"], "interrupted");
+  sc.send({{"type", "resume"}, {"sessionId", "r"}, {"prompt", "go on"}});
+  sc.until([](const json& j) { return j["type"] == "agent_started"; });
+  auto row = list_row(sc, "r");
+  EXPECT_EQ(row["generation"], 2);
+  EXPECT_NE(cmdline(row["pid"]).find("--resume " + provider_session + " "), std::string::npos)
+    << cmdline(row["pid"]);
+  sc.send({{"type", "stop"}, {"sessionId", "r"}});
+  auto lines = sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_EQ(lines.back()["sessionId"], "r");
+  // An unknown id is an error.
+  sc.send({{"type", "resume"}, {"sessionId", "nope"}});
+  EXPECT_EQ(sc.until([](const json& j) { return j["type"] == "error"; }).back()["message"],
+            "Session not found");
+}

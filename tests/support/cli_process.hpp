@@ -8,19 +8,32 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "support/temp_dir.hpp"
 
 namespace agentrt::test {
 
 struct cli_options {
   bool stdin_pipe = false;
   long max_open_files = 0;  // the child's RLIMIT_NOFILE soft limit; 0: inherited
+  // The child's XDG_STATE_HOME (so its journal's home); empty: a fresh directory of its own, so
+  // that tests running side by side never share a journal.
+  std::string state_home;
 };
 
 class cli_process {
  public:
   explicit cli_process(std::vector<std::string> args, cli_options opts = {}) {
+    std::string state_home =
+      "XDG_STATE_HOME=" + (opts.state_home.empty() ? own_state_.path() : opts.state_home);
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e)
+      if (std::strncmp(*e, "XDG_STATE_HOME=", 15) != 0) envp.push_back(*e);
+    envp.push_back(state_home.data());
+    envp.push_back(nullptr);
     int out[2], in[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) != 0) return;
     if (opts.stdin_pipe && pipe2(in, O_CLOEXEC) != 0) return;
@@ -39,7 +52,7 @@ class cli_process {
       argv.push_back(exe.data());
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execv(exe.c_str(), argv.data());
+      execve(exe.c_str(), argv.data(), envp.data());
       _exit(127);
     }
     close(out[1]);
@@ -97,6 +110,7 @@ class cli_process {
   pid_t pid = -1;
 
  private:
+  temp_dir own_state_;  // first: made before the child starts
   FILE* out_ = nullptr;
   int in_ = -1;
 };

@@ -36,8 +36,9 @@ struct session_record {
   std::vector<status_change> statuses;
   std::vector<cost_update> costs;
   std::vector<log_line> logs;
-  std::vector<std::uint64_t> seqs;  // every event's sequence number, in arrival order
-  std::vector<std::string> order;   // "message", "status", "cost", "log" in arrival order
+  std::vector<std::uint64_t> seqs;    // every event's sequence number, in arrival order
+  std::vector<std::string> order;     // "message", "status", "cost", "log" in arrival order
+  std::vector<session_event> events;  // as received
 
   bool terminal() const { return !statuses.empty() && is_terminal(statuses.back().status); }
   session_status last_status() const {
@@ -47,12 +48,17 @@ struct session_record {
 
 class event_collector {
  public:
-  explicit event_collector(runtime& rt, std::string session_id = "") : self_(rt.system()), rt_(rt) {
-    self_
-      ->request(rt.supervisor(), std::chrono::seconds{5},
-                subscribe_command{std::move(session_id), caf::actor{self_}})
-      .receive([](const command_ack&) {}, [](const caf::error&) {});
+  explicit event_collector(runtime& rt, std::string session_id = "")
+      : event_collector(rt, subscribe_command{std::move(session_id), {}, false, false, 0}) {}
+
+  // Subscribes as `cmd` says (a replay, say), with this collector as the subscriber.
+  event_collector(runtime& rt, subscribe_command cmd) : self_(rt.system()), rt_(rt) {
+    cmd.subscriber = caf::actor{self_};
+    self_->request(rt.supervisor(), std::chrono::seconds{5}, std::move(cmd))
+      .receive([](const command_ack&) {}, [&](const caf::error& err) { error = err; });
   }
+
+  caf::error error;  // the subscription's, if it was refused
 
   caf::actor handle() { return caf::actor{self_}; }
 
@@ -86,7 +92,10 @@ class event_collector {
   void receive_one(std::chrono::milliseconds timeout) {
     self_->receive(
       [&](const session_events& batch) {
-        for (const auto& ev : batch.events) caf::visit([&](const auto& e) { on(e); }, ev);
+        for (const auto& ev : batch.events) {
+          caf::visit([&](const auto& e) { on(e); }, ev);
+          if (!caf::holds_alternative<raw_line>(ev)) sessions[session_of(ev)].events.push_back(ev);
+        }
       },
       caf::after(timeout) >> [] {});
   }
@@ -96,6 +105,10 @@ class event_collector {
   void on(const cost_update& c) { add(c.session_id, c.seq, "cost").costs.push_back(c); }
   void on(const log_line& l) { add(l.session_id, l.seq, "log").logs.push_back(l); }
   void on(const raw_line&) {}  // not subscribed to
+
+  static const std::string& session_of(const session_event& ev) {
+    return caf::visit([](const auto& e) -> const std::string& { return e.session_id; }, ev);
+  }
 
   session_record& add(const std::string& id, std::uint64_t seq, const char* kind) {
     auto& s = sessions[id];

@@ -1,0 +1,192 @@
+#include "actors/journal.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+
+#include "actors/unexpected.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+namespace agentrt {
+
+namespace {
+
+// More pending batches than this are written at once, not at the next tick.
+constexpr std::size_t max_pending_batches = 2048;
+
+// What waits to be written. Whatever is left when the actor ends is written by the destructor.
+struct pending_writes {
+  std::shared_ptr<journal::store> store;
+  std::vector<journal::stored_batch> batches;
+  std::unordered_map<std::string, session_info> records;
+  std::vector<std::pair<std::string, std::string>> queries;
+  std::string last_failure;
+
+  ~pending_writes() { write(); }
+  void write();
+};
+
+struct journal_state {
+  pending_writes pending;
+  std::chrono::milliseconds flush_interval{};
+  std::unordered_map<std::string, std::uint64_t> last_seq;
+  bool tick_pending = false;
+
+  static inline const char* name = "journal";
+};
+
+using flush_tick = caf::atom_constant<caf::atom("flush")>;
+
+using journal_actor = caf::stateful_actor<journal_state>;
+
+template <class T>
+std::string serialize(const T& value) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  (void)sink(const_cast<T&>(value));
+  return {buf.begin(), buf.end()};
+}
+
+template <class T>
+bool deserialize(const std::string& blob, T& value) {
+  caf::binary_deserializer source{nullptr, blob.data(), blob.size()};
+  return !source(value);
+}
+
+// The session and sequence number of an event; raw lines have none (0).
+struct event_key {
+  template <class Event>
+  std::pair<const std::string*, std::uint64_t> operator()(const Event& e) const {
+    if constexpr (std::is_same_v<Event, raw_line>)
+      return {&e.session_id, 0};
+    else
+      return {&e.session_id, e.seq};
+  }
+};
+
+void pending_writes::write() {
+  if (!store || (batches.empty() && records.empty() && queries.empty())) return;
+  std::vector<session_info> rows;
+  rows.reserve(records.size());
+  for (auto& [id, info] : records) rows.push_back(std::move(info));
+  try {
+    store->write(batches, rows, queries);
+  } catch (const std::exception& e) {
+    if (last_failure != e.what())
+      std::fprintf(stderr, "agentrt: %s (%zu batches not journaled)\n", e.what(), batches.size());
+    last_failure = e.what();
+  }
+  batches.clear();
+  records.clear();
+  queries.clear();
+}
+
+void flush(journal_actor* self) {
+  self->state.pending.write();
+}
+
+void schedule_flush(journal_actor* self) {
+  auto& st = self->state;
+  if (st.pending.batches.size() >= max_pending_batches) return flush(self);
+  if (st.tick_pending) return;
+  st.tick_pending = true;
+  self->delayed_send(self, st.flush_interval, flush_tick::value);
+}
+
+// A batch is one session's (the message adapter publishes them), and journaled as it came.
+void record(journal_actor* self, session_events& batch) {
+  auto& st = self->state;
+  auto& events = batch.events;
+  events.erase(std::remove_if(events.begin(), events.end(),
+                              [](auto& ev) { return caf::visit(event_key{}, ev).second == 0; }),
+               events.end());
+  if (events.empty()) return;
+  auto [id, first] = caf::visit(event_key{}, events.front());
+  auto last = caf::visit(event_key{}, events.back()).second;
+  st.last_seq[*id] = last;
+  st.pending.batches.push_back({*id, first, last, serialize(batch)});
+  schedule_flush(self);
+}
+
+caf::result<session_events> replay(journal_actor* self, const replay_request& req) {
+  flush(self);
+  session_events out;
+  try {
+    auto& store = *self->state.pending.store;
+    for (auto& stored : store.batches(req.session_id, req.after_seq, req.up_to_seq)) {
+      session_events batch;
+      if (!deserialize(stored.blob, batch))
+        return make_error(errc::invalid_command, "journal: events " +
+                                                   std::to_string(stored.first_seq) + " of " +
+                                                   req.session_id + " are unreadable");
+      for (auto& ev : batch.events)
+        if (auto seq = caf::visit(event_key{}, ev).second;
+            seq > req.after_seq && seq <= req.up_to_seq)
+          out.events.push_back(std::move(ev));
+    }
+  } catch (const std::exception& e) {
+    return make_error(errc::invalid_command, e.what());
+  }
+  return out;
+}
+
+caf::result<query_command> stored_query(journal_actor* self, const std::string& id) {
+  flush(self);
+  try {
+    for (auto& r : self->state.pending.store->sessions()) {
+      query_command q;
+      if (r.info.session_id == id && !r.query.empty() && deserialize(r.query, q)) return q;
+    }
+  } catch (const std::exception& e) {
+    return make_error(errc::invalid_command, e.what());
+  }
+  return make_error(errc::session_not_found, "No query journaled for session " + id);
+}
+
+caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store> store,
+                             std::chrono::milliseconds flush_interval) {
+  report_unexpected_on_stderr(self);
+  auto& st = self->state;
+  st.pending.store = std::move(store);
+  st.flush_interval = flush_interval;
+  for (const auto& r : st.pending.store->sessions())
+    if (r.last_seq > 0) st.last_seq[r.info.session_id] = r.last_seq;
+  return {
+    [self](session_events& batch) { record(self, batch); },
+    [self](session_info& info) {
+      auto id = info.session_id;
+      self->state.pending.records[id] = std::move(info);
+      schedule_flush(self);
+    },
+    [self](query_recorded& q) {
+      self->state.pending.queries.emplace_back(q.query.session_id, serialize(q.query));
+      schedule_flush(self);
+    },
+    [self](flush_tick) {
+      self->state.tick_pending = false;
+      flush(self);
+    },
+    [self](journal_flush&) {
+      flush(self);
+      return command_ack{};
+    },
+    [self](const replay_request& req) { return replay(self, req); },
+    [self](const last_seq_request& req) {
+      auto it = self->state.last_seq.find(req.session_id);
+      return it == self->state.last_seq.end() ? std::uint64_t{0} : it->second;
+    },
+    [self](const stored_query_request& req) { return stored_query(self, req.session_id); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_journal(caf::actor_system& sys, std::shared_ptr<journal::store> store,
+                         std::chrono::milliseconds flush_interval) {
+  return sys.spawn<caf::detached + caf::hidden>(journal_writer, std::move(store), flush_interval);
+}
+
+}  // namespace agentrt

@@ -1,0 +1,79 @@
+#pragma once
+// Messages to the journal actor (actors/journal.hpp), which writes every numbered event and every
+// session record to the journal's SQLite file and reads them back.
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "messages/commands.hpp"
+
+namespace agentrt {
+
+// Remember the latest query of a session, to resume it after a restart (supervisor -> journal).
+struct query_recorded {
+  query_command query;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, query_recorded& x) {
+  return f(caf::meta::type_name("query_recorded"), x.query);
+}
+
+// Ask for a session's journaled events with after_seq < seq <= up_to_seq, as one session_events
+// reply. Everything the journal received before is written first.
+struct replay_request {
+  std::string session_id;
+  std::uint64_t after_seq = 0;
+  std::uint64_t up_to_seq = UINT64_MAX;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replay_request& x) {
+  return f(caf::meta::type_name("replay_request"), x.session_id, x.after_seq, x.up_to_seq);
+}
+
+// Ask for the sequence number of a session's last journaled event (a std::uint64_t reply, 0 for
+// none): a session that runs again under a journaled id numbers on from there.
+struct last_seq_request {
+  std::string session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, last_seq_request& x) {
+  return f(caf::meta::type_name("last_seq_request"), x.session_id);
+}
+
+// Ask for a session's latest journaled query (a query_command reply, or session_not_found).
+struct stored_query_request {
+  std::string session_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_query_request& x) {
+  return f(caf::meta::type_name("stored_query_request"), x.session_id);
+}
+
+// Write what is pending now; answered with command_ack once it is on disk.
+struct journal_flush {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_flush&) {
+  return f(caf::meta::type_name("journal_flush"));
+}
+
+// Continue a past session (one in the journal, or a finished live one) with the provider's
+// resume: its latest query again, with `prompt` (or "Continue." when empty) and the provider
+// session id it last had.
+struct resume_command {
+  std::string session_id;
+  std::string prompt;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume_command& x) {
+  return f(caf::meta::type_name("resume_command"), x.session_id, x.prompt);
+}
+
+}  // namespace agentrt

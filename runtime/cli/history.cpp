@@ -1,0 +1,90 @@
+// agentrt list and agentrt resume: the sessions the journal remembers.
+
+#include <caf/all.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/cli/watch.hpp"
+#include "runtime/journal/journal_store.hpp"
+#include "runtime/sidecar/protocol.hpp"
+
+namespace agentrt::cli {
+
+namespace {
+
+std::string render_sessions(const std::vector<session_info>& sessions) {
+  char line[320];
+  std::snprintf(line, sizeof line, "%-20s %-8s %-11s %4s %-38s %10s %10s %10s\n", "SESSION",
+                "PROVIDER", "STATUS", "RUNS", "PROVIDER SESSION", "TOKENS IN", "TOKENS OUT",
+                "COST");
+  std::string out = line;
+  for (const auto& s : sessions) {
+    std::snprintf(
+      line, sizeof line, "%-20.20s %-8.8s %-11.11s %4llu %-38.38s %10llu %10llu %10.4f\n",
+      s.session_id.c_str(), s.provider.c_str(), std::string{to_string(s.status)}.c_str(),
+      static_cast<unsigned long long>(s.generation), s.provider_session_id.c_str(),
+      static_cast<unsigned long long>(s.input_tokens),
+      static_cast<unsigned long long>(s.output_tokens), s.total_cost_usd);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+int list_sessions_command(const list_options& opts) {
+  std::vector<session_info> sessions;
+  try {
+    // Read-only and without the lock: a runtime may be writing beside us.
+    if (auto store = journal::store::open_read_only(opts.state_dir))
+      for (auto& record : store->sessions()) sessions.push_back(std::move(record.info));
+  } catch (const std::exception& e) {
+    std::cerr << "agentrt list: " << e.what() << '\n';
+    return 1;
+  }
+  if (opts.json)
+    std::cout << sidecar::sessions_line(session_list{sessions}) << '\n';
+  else
+    std::cout << render_sessions(sessions);
+  return 0;
+}
+
+int resume_session_command(const resume_options& opts) {
+  catch_interrupts();
+  runtime rt{opts.runtime};
+  auto sessions = rt.list();
+  if (!sessions) {
+    std::cerr << "agentrt resume: " << error_text(sessions.error()) << '\n';
+    return 1;
+  }
+  std::string provider;
+  for (const auto& s : sessions->sessions)
+    if (s.session_id == opts.session_id) provider = s.provider;
+  caf::scoped_actor self{rt.system()};
+  // Every session: the resumed one may be only in the journal, with no actor to subscribe to yet.
+  self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
+  caf::expected<command_ack> ack = caf::error{};
+  self
+    ->request(rt.supervisor(), std::chrono::seconds{30},
+              resume_command{opts.session_id, opts.prompt})
+    .receive([&](command_ack& a) { ack = std::move(a); },
+             [&](caf::error& err) { ack = std::move(err); });
+  if (!ack) {
+    std::cerr << "agentrt resume: " << opts.session_id << ": " << error_text(ack.error()) << '\n';
+    return 1;
+  }
+  bool stopping = false;
+  auto outcomes = watch_sessions(self, {{opts.session_id, provider}},
+                                 opts.json ? output_mode::json : output_mode::text, [&] {
+                                   if (!interrupted() || stopping) return;
+                                   stopping = true;
+                                   (void)rt.stop(opts.session_id);
+                                 });
+  return exit_status(outcomes);
+}
+
+}  // namespace agentrt::cli

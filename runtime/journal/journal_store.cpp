@@ -1,0 +1,259 @@
+#include "runtime/journal/journal_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace agentrt::journal {
+
+namespace {
+
+constexpr int schema_version = 2;
+
+constexpr const char* schema = R"(
+CREATE TABLE IF NOT EXISTS sessions(
+  session_id TEXT PRIMARY KEY, provider TEXT NOT NULL, status TEXT NOT NULL,
+  generation INTEGER NOT NULL, pid INTEGER NOT NULL, provider_session_id TEXT NOT NULL,
+  total_cost_usd REAL NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+  started_at_ms INTEGER NOT NULL, node TEXT NOT NULL, query BLOB);
+CREATE TABLE IF NOT EXISTS batches(
+  session_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  events BLOB NOT NULL, PRIMARY KEY(session_id, first_seq)) WITHOUT ROWID;
+)";
+
+// A prepared statement, finalized when it goes out of scope.
+class statement {
+ public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error{std::string{"journal: "} + sqlite3_errmsg(db)};
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  statement& bind(int i, const std::string& text) {
+    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    return *this;
+  }
+  statement& bind_blob(int i, const std::string& bytes) {
+    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+    return *this;
+  }
+  statement& bind(int i, std::int64_t n) {
+    sqlite3_bind_int64(stmt_, i, n);
+    return *this;
+  }
+  statement& bind(int i, double x) {
+    sqlite3_bind_double(stmt_, i, x);
+    return *this;
+  }
+  // True while there is a row to read.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) throw std::runtime_error{std::string{"journal: "} + sqlite3_errmsg(db_)};
+    return false;
+  }
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int col) const {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string{};
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+sqlite3* open_db(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw std::runtime_error{"journal: cannot open " + path + ": " + why};
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+}  // namespace
+
+std::string default_dir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+    return std::string{state} + "/agentrt";
+  const char* home = std::getenv("HOME");
+  return std::string{home && *home ? home : "."} + "/.local/state/agentrt";
+}
+
+store::store(sqlite3* db, int lock_fd, bool writer_gone)
+    : db_(db), lock_fd_(lock_fd), writer_gone_(writer_gone) {}
+
+store::~store() {
+  sqlite3_close(db_);
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+void store::exec(const char* sql) const {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string why = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw std::runtime_error{"journal: " + why};
+  }
+}
+
+std::unique_ptr<store> store::open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error{"journal: cannot create " + dir + ": " + ec.message()};
+  int fd = ::open((dir + "/journal.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::runtime_error{"journal: cannot open " + dir +
+                             "/journal.lock: " + std::strerror(errno)};
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    throw std::runtime_error{"journal: " + dir +
+                             " is in use by another agentrt (give each its own --state-dir, or "
+                             "run with --no-journal)"};
+  }
+  std::unique_ptr<store> s;
+  try {
+    s.reset(new store{open_db(dir + "/journal.db",
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX),
+                      fd, false});
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  // WAL: readers (agentrt list) do not block the writer. NORMAL: a crash of the process loses
+  // nothing committed; only a power loss may take the last transactions.
+  s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  s->exec(schema);
+  s->exec(("PRAGMA user_version=" + std::to_string(schema_version) + ";").c_str());
+  // We hold the lock: whatever is still live was left by a runtime that died.
+  s->exec(
+    "UPDATE sessions SET status='interrupted', pid=0 "
+    "WHERE status IN ('starting','running','idle','queued','stalled');");
+  return s;
+}
+
+std::unique_ptr<store> store::open_read_only(const std::string& dir) {
+  std::string path = dir + "/journal.db";
+  if (access(path.c_str(), R_OK) != 0) return nullptr;
+  // A lock we can take is one no writer holds; it is let go at once, not to keep one out.
+  bool writer_gone = false;
+  if (int fd = ::open((dir + "/journal.lock").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    writer_gone = flock(fd, LOCK_SH | LOCK_NB) == 0;
+    close(fd);
+  }
+  return std::unique_ptr<store>{new store{open_db(path, SQLITE_OPEN_READONLY), -1, writer_gone}};
+}
+
+void store::write(const std::vector<stored_batch>& batches,
+                  const std::vector<session_info>& records,
+                  const std::vector<std::pair<std::string, std::string>>& queries) {
+  exec("BEGIN");
+  try {
+    statement insert{db_, "INSERT OR IGNORE INTO batches VALUES(?,?,?,?)"};
+    for (const auto& b : batches)
+      insert.bind(1, b.session_id)
+        .bind(2, static_cast<std::int64_t>(b.first_seq))
+        .bind(3, static_cast<std::int64_t>(b.last_seq))
+        .bind_blob(4, b.blob)
+        .run();
+    statement upsert{db_,
+                     "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL) "
+                     "ON CONFLICT(session_id) DO UPDATE SET provider=excluded.provider, "
+                     "status=excluded.status, generation=excluded.generation, pid=excluded.pid, "
+                     "provider_session_id=excluded.provider_session_id, "
+                     "total_cost_usd=excluded.total_cost_usd, input_tokens=excluded.input_tokens, "
+                     "output_tokens=excluded.output_tokens, started_at_ms=excluded.started_at_ms, "
+                     "node=excluded.node"};
+    for (const auto& r : records) {
+      std::string status{to_string(r.status)};
+      upsert.bind(1, r.session_id)
+        .bind(2, r.provider)
+        .bind(3, status)
+        .bind(4, static_cast<std::int64_t>(r.generation))
+        .bind(5, static_cast<std::int64_t>(r.pid))
+        .bind(6, r.provider_session_id)
+        .bind(7, r.total_cost_usd)
+        .bind(8, static_cast<std::int64_t>(r.input_tokens))
+        .bind(9, static_cast<std::int64_t>(r.output_tokens))
+        .bind(10, r.started_at_ms)
+        .bind(11, r.node)
+        .run();
+    }
+    statement set_query{db_, "UPDATE sessions SET query=? WHERE session_id=?"};
+    for (const auto& [id, query] : queries) set_query.bind_blob(1, query).bind(2, id).run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<session_record> store::sessions() const {
+  statement select{db_,
+                   "SELECT session_id, provider, status, generation, pid, provider_session_id, "
+                   "total_cost_usd, input_tokens, output_tokens, started_at_ms, node, query, "
+                   "(SELECT MAX(last_seq) FROM batches b WHERE b.session_id = s.session_id) "
+                   "FROM sessions s ORDER BY started_at_ms"};
+  std::vector<session_record> out;
+  while (select.step()) {
+    session_record r;
+    auto& i = r.info;
+    i.session_id = select.text(0);
+    i.provider = select.text(1);
+    i.status = status_from_string(select.text(2)).value_or(session_status::interrupted);
+    if (writer_gone_ && !is_terminal(i.status)) {
+      i.status = session_status::interrupted;
+      i.pid = 0;
+    }
+    i.generation = static_cast<std::uint64_t>(select.integer(3));
+    i.pid = static_cast<std::int32_t>(select.integer(4));
+    i.provider_session_id = select.text(5);
+    i.total_cost_usd = select.real(6);
+    i.input_tokens = static_cast<std::uint64_t>(select.integer(7));
+    i.output_tokens = static_cast<std::uint64_t>(select.integer(8));
+    i.started_at_ms = select.integer(9);
+    i.node = select.text(10);
+    r.query = select.text(11);
+    r.last_seq = static_cast<std::uint64_t>(select.integer(12));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<stored_batch> store::batches(const std::string& session_id, std::uint64_t after,
+                                         std::uint64_t up_to) const {
+  statement select{db_,
+                   "SELECT first_seq, last_seq, events FROM batches WHERE session_id=? AND "
+                   "last_seq>? AND first_seq<=? ORDER BY first_seq"};
+  auto clamp = [](std::uint64_t n) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(n, INT64_MAX));
+  };
+  select.bind(1, session_id).bind(2, clamp(after)).bind(3, clamp(up_to));
+  std::vector<stored_batch> out;
+  while (select.step())
+    out.push_back({session_id, static_cast<std::uint64_t>(select.integer(0)),
+                   static_cast<std::uint64_t>(select.integer(1)), select.text(2)});
+  return out;
+}
+
+}  // namespace agentrt::journal
