@@ -21,8 +21,8 @@ std::optional<session_status> status_from_string(std::string_view text) {
 }
 
 bool is_terminal(session_status s) {
-  return s == session_status::done || s == session_status::error ||
-         s == session_status::stopped || s == session_status::interrupted;
+  return s == session_status::done || s == session_status::error || s == session_status::stopped ||
+         s == session_status::interrupted;
 }
 
 }  // namespace agentrt
