@@ -31,6 +31,8 @@ struct session_actor_state {
   query_command query;
   session_info info;
   session_state run;
+  bool launched = false;             // the current run's process (or chat) was asked for
+  bool admission_asked = false;      // the supervisor asked a slot for the next run itself
   bool takes_stdin_prompts = false;  // the current run reads follow-ups from its stdin
   std::string stop_input;            // what asks the current run to quit, before signals
   std::shared_ptr<child_slot> child;
@@ -49,9 +51,11 @@ void report(session_actor* self) {
   self->send(st.supervisor, st.info);
 }
 
-void publish_status(session_actor* self) {
+void publish_status(session_actor* self, std::uint32_t queue_position = 0) {
   auto& st = self->state;
+  st.info.queue_position = queue_position;
   status_change change;
+  change.queue_position = queue_position;
   change.status = st.run.status();
   change.exit_code = st.run.exited() ? st.run.exit_code() : -1;
   change.signal = st.run.exited() ? st.run.signal() : -1;
@@ -70,18 +74,10 @@ std::shared_ptr<process::running_agent> current_child(session_actor* self) {
   return self->state.child->get();
 }
 
-// Starts a new run (generation) of the session with st.query.
-void start_run(session_actor* self) {
+// Spawns the current run's agent (or starts its chat).
+void launch_run(session_actor* self) {
   auto& st = self->state;
-  st.spent_before_run += std::exchange(st.run_cost, 0.0);
-  ++st.info.generation;
-  st.info.provider = st.query.provider;
-  st.run = session_state{};
-  st.takes_stdin_prompts = false;
-  st.stop_input.clear();
-  st.info.pid = 0;
-  st.info.started_at_ms = wall_clock_ms();
-  self->send(st.adapter, run_started{st.info.generation, st.query.provider});
+  st.launched = true;
   publish_status(self);
   auto plan = providers::plan_launch(st.query, *st.env.launch);
   if (auto* error = std::get_if<std::string>(&plan)) {
@@ -107,6 +103,44 @@ void start_run(session_actor* self) {
   }
 }
 
+bool limited(const session_actor_state& st) {
+  const auto* policy = st.env.admission;
+  return policy != nullptr &&
+         (policy->max_sessions > 0 || policy->max_per_provider.count(st.query.provider) > 0);
+}
+
+// Starts a new run (generation) of the session with st.query: at once, or once admitted.
+void start_run(session_actor* self) {
+  auto& st = self->state;
+  st.spent_before_run += std::exchange(st.run_cost, 0.0);
+  ++st.info.generation;
+  st.info.provider = st.query.provider;
+  st.run = session_state{};
+  st.launched = false;
+  st.takes_stdin_prompts = false;
+  st.stop_input.clear();
+  st.info.pid = 0;
+  st.info.started_at_ms = wall_clock_ms();
+  self->send(st.adapter, run_started{st.info.generation, st.query.provider});
+  if (!limited(st)) return launch_run(self);
+  if (!std::exchange(st.admission_asked, false))
+    self->send(st.supervisor,
+               admission_request{st.info.session_id, st.query.provider, st.info.generation});
+}
+
+void on_admission(session_actor* self, const admission_reply& reply) {
+  auto& st = self->state;
+  if (reply.generation != st.info.generation || st.launched || is_terminal(st.run.status()))
+    return;  // an older run's, or a run stopped while it waited
+  if (reply.queue_position > 0) {
+    st.run.on_queued();
+    publish_status(self, reply.queue_position);
+    return;
+  }
+  st.run.on_admitted();
+  launch_run(self);
+}
+
 void signal_run(session_actor* self, int sig) {
   if (auto child = current_child(self)) child->signal_group(sig);
 }
@@ -118,6 +152,11 @@ caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
     return make_error(errc::session_not_running, "Session " + st.info.session_id +
                                                    " is not running (" +
                                                    std::string{to_string(st.run.status())} + ")");
+  if (!st.launched) {  // waiting for a slot: nothing to signal
+    st.run.on_stop_requested(std::move(reason));
+    apply(self, st.run.on_withdrawn());
+    return command_ack{st.info.session_id};
+  }
   if (!st.run.stop_requested()) {
     st.run.on_stop_requested(std::move(reason));
     auto gen = st.info.generation;
@@ -194,10 +233,11 @@ caf::result<command_ack> interrupt(session_actor* self) {
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<subscribe_command> subscribers, session_env env,
-                      std::uint64_t past_generation) {
+                      std::uint64_t past_generation, bool first_run_queued) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
+  st.admission_asked = first_run_queued;
   st.supervisor = std::move(supervisor);
   st.info.session_id = query.session_id;
   st.info.generation = past_generation;
@@ -223,6 +263,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     },
     [self](prompt_command& cmd) { return follow_up(self, std::move(cmd.prompt)); },
     [self](const interrupt_command&) { return interrupt(self); },
+    [self](const admission_reply& reply) { on_admission(self, reply); },
     [self](const stop_command&) { return stop(self); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
@@ -276,9 +317,9 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation) {
+                         std::uint64_t past_generation, bool first_run_queued) {
   return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
-                           std::move(subscribers), env, past_generation);
+                           std::move(subscribers), env, past_generation, first_run_queued);
 }
 
 }  // namespace agentrt

@@ -7,6 +7,9 @@
 // after the last line of output. stop: SIGTERM to the group, SIGKILL after the policy's grace.
 // When the actor ends for any reason, the run's process group is killed.
 //
+// Admission: a run of a provider the admission policy limits first asks the supervisor for a
+// slot; until granted it is `queued` (with its place), and a stop ends it without a process.
+//
 // Follow-ups (prompt_command): a live agent that reads prompts from stdin gets the prompt as its
 // next turn; an ended session runs again (a new generation) resuming the provider's conversation
 // with the latest provider session id. A query for an ended session runs it again as given.
@@ -19,6 +22,7 @@
 
 #include <vector>
 
+#include "actors/admission.hpp"
 #include "actors/session_policy.hpp"
 #include "messages/commands.hpp"
 #include "messages/subscription.hpp"
@@ -32,13 +36,15 @@ struct session_env {
   http::ollama_host* ollama;
   const providers::launch_config* launch;
   session_policy policy;
-  caf::actor journal;  // none: no journal
+  caf::actor journal;                           // none: no journal
+  const admission_policy* admission = nullptr;  // none: every run starts at once
 };
 
 // `past_generation`: the id's last generation in the journal (0: a new id); its runs and its
-// event numbers go on from there.
+// event numbers go on from there. `first_run_queued`: the supervisor already asked a slot for the
+// first run (so that new sessions keep the order of their queries), and answers the session.
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation = 0);
+                         std::uint64_t past_generation = 0, bool first_run_queued = false);
 
 }  // namespace agentrt

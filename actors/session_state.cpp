@@ -8,6 +8,20 @@ std::optional<session_status> session_state::set(session_status s) {
   return s;
 }
 
+std::optional<session_status> session_state::on_queued() {
+  return status_ == session_status::starting ? set(session_status::queued) : std::nullopt;
+}
+
+std::optional<session_status> session_state::on_admitted() {
+  return status_ == session_status::queued ? set(session_status::starting) : std::nullopt;
+}
+
+std::optional<session_status> session_state::on_withdrawn() {
+  if (is_terminal(status_)) return std::nullopt;
+  exited_ = drained_ = true;
+  return settle();
+}
+
 std::optional<session_status> session_state::on_spawned() {
   if (status_ != session_status::starting) return std::nullopt;
   return set(session_status::running);

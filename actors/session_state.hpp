@@ -2,6 +2,7 @@
 // The state machine of one session run, without actors: what the process and the stream report
 // goes in, the session's status comes out. Not thread-safe (owned by the session actor).
 //
+//   [starting --queued--> queued --admitted--> starting]
 //   starting --spawned--> running --turn ended--> idle --turn started--> running
 //   any live state --exited and output drained--> done | error | stopped
 //   starting --spawn failed--> error
@@ -32,6 +33,10 @@ class session_state {
   bool stop_requested() const { return stop_requested_; }
 
   // Each input returns the new status when it changed.
+  std::optional<session_status> on_queued();    // starting -> queued: waits for a slot
+  std::optional<session_status> on_admitted();  // queued -> starting
+  // A stop before any process was started: the run ends at once (as a stop would).
+  std::optional<session_status> on_withdrawn();
   std::optional<session_status> on_spawned();
   std::optional<session_status> on_spawn_failed(std::string error);
   std::optional<session_status> on_turn(const turn_event& turn);

@@ -19,8 +19,9 @@ constexpr auto forward_timeout = std::chrono::seconds{30};
 
 struct session_entry {
   caf::actor actor;
-  session_info info;       // as last reported by the session
-  int runs_requested = 0;  // forwarded queries and prompts not answered yet
+  session_info info;                      // as last reported by the session
+  int runs_requested = 0;                 // forwarded queries and prompts not answered yet
+  std::uint64_t admitted_generation = 0;  // the run that asked for a slot last
 };
 
 struct supervisor_state {
@@ -30,6 +31,7 @@ struct supervisor_state {
   // With a journal: sessions that are no longer in the table (journaled by an earlier runtime,
   // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
   std::unordered_map<std::string, session_info> past;
+  admission_control admission;
 
   static inline const char* name = "supervisor";
 };
@@ -43,6 +45,11 @@ std::string validate(const query_command& q) {
   if (std::find(known.begin(), known.end(), q.provider) == known.end())
     return "query: unknown provider \"" + q.provider + "\"";
   return {};
+}
+
+session_entry* find(supervisor_actor* self, const std::string& id) {
+  auto it = self->state.sessions.find(id);
+  return it == self->state.sessions.end() ? nullptr : &it->second;
 }
 
 // Hands a command that may start a new run to its session, which answers the original sender.
@@ -71,6 +78,21 @@ caf::result<command_ack> forward_run(supervisor_actor* self, session_entry& entr
   return promise;
 }
 
+// Tells each session granted a slot now that its run may start.
+void admit(supervisor_actor* self, const std::vector<std::string>& granted) {
+  for (const auto& id : granted)
+    if (auto* entry = find(self, id))
+      self->send(entry->actor, admission_reply{entry->admitted_generation, 0});
+}
+
+void on_admission_request(supervisor_actor* self, const admission_request& req) {
+  auto* entry = find(self, req.session_id);
+  if (entry == nullptr) return;
+  entry->admitted_generation = req.generation;
+  auto place = self->state.admission.request(req.session_id, req.provider);
+  self->send(entry->actor, admission_reply{req.generation, static_cast<std::uint32_t>(place)});
+}
+
 // A session for an id that is not in the table: new, or one with a journaled past.
 command_ack launch(supervisor_actor* self, query_command q) {
   auto& st = self->state;
@@ -85,9 +107,14 @@ command_ack launch(supervisor_actor* self, query_command q) {
   entry.info.provider = q.provider;
   entry.info.generation = past_generation;
   std::string id = q.session_id;
-  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation);
+  bool limited = st.env.admission && st.admission.limited(q.provider);
+  std::string provider = q.provider;
+  entry.actor =
+    spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation, limited);
   self->monitor(entry.actor);
   st.sessions.emplace(id, std::move(entry));
+  if (limited)  // asked here, in the order of the queries
+    on_admission_request(self, admission_request{id, provider, past_generation + 1});
   return command_ack{id};
 }
 
@@ -98,11 +125,6 @@ caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
     return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
   return launch(self, std::move(q));
-}
-
-session_entry* find(supervisor_actor* self, const std::string& id) {
-  auto it = self->state.sessions.find(id);
-  return it == self->state.sessions.end() ? nullptr : &it->second;
 }
 
 caf::error not_found() {
@@ -194,6 +216,9 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
 void update(supervisor_actor* self, const session_info& info) {
   auto* entry = find(self, info.session_id);
   if (entry == nullptr || info.generation < entry->info.generation) return;
+  // A run that ended gives up its slot (or its place); an older run's report does not.
+  if (is_terminal(info.status) && info.generation >= entry->admitted_generation)
+    admit(self, self->state.admission.release(info.session_id));
   bool newly_ended = is_terminal(info.status) && (!is_terminal(entry->info.status) ||
                                                   info.generation != entry->info.generation);
   entry->info = info;
@@ -226,6 +251,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
+  if (env.admission) st.admission = admission_control{*env.admission};
   if (env.journal) {
     st.all_subscribers.push_back(subscribe_command{{}, env.journal, false, false, 0});
     for (auto& info : past) st.past.emplace(info.session_id, std::move(info));
@@ -239,7 +265,9 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     auto& sessions = self->state.sessions;
     for (auto it = sessions.begin(); it != sessions.end(); ++it)
       if (it->second.actor.address() == down.source) {
+        auto id = it->first;
         retire(self, it);
+        admit(self, self->state.admission.release(id));
         return;
       }
   });
@@ -255,9 +283,15 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](resume_command& cmd) { return resume(self, cmd); },
+    [self](const admission_request& req) { on_admission_request(self, req); },
     [self](const list_command&) {
       session_list list;
-      for (const auto& [id, entry] : self->state.sessions) list.sessions.push_back(entry.info);
+      for (const auto& [id, entry] : self->state.sessions) {
+        list.sessions.push_back(entry.info);
+        if (entry.info.status == session_status::queued)
+          list.sessions.back().queue_position =
+            static_cast<std::uint32_t>(self->state.admission.position(id));
+      }
       for (const auto& [id, info] : self->state.past) list.sessions.push_back(info);
       std::sort(list.sessions.begin(), list.sessions.end(),
                 [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });

@@ -92,14 +92,15 @@ struct session_info {
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
   std::int64_t started_at_ms = 0;
-  std::string node;  // through a coordinator: the node it runs on (host:port)
+  std::string node;                  // through a coordinator: the node it runs on (host:port)
+  std::uint32_t queue_position = 0;  // queued: its place in the queue now (from 1)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
            x.pid, x.provider_session_id, x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.started_at_ms, x.node);
+           x.started_at_ms, x.node, x.queue_position);
 }
 
 struct session_list {

@@ -42,12 +42,13 @@ struct status_change {
   std::string error;
   std::uint64_t generation = 0;
   std::uint64_t seq = 0;
+  std::uint32_t queue_position = 0;  // queued: the place in the queue (from 1), as it was then
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, status_change& x) {
   return f(caf::meta::type_name("status_change"), x.session_id, x.status, x.exit_code, x.signal,
-           x.error, x.generation, x.seq);
+           x.error, x.generation, x.seq, x.queue_position);
 }
 
 // The session's cumulative cost and token counts, published whenever they change.

@@ -193,6 +193,30 @@ typename Inspector::result_type inspect(Inspector& f, run_started& x) {
   return f(caf::meta::type_name("run_started"), x.generation, x.provider);
 }
 
+// A run of a session whose provider is limited asks the supervisor for a slot (session ->
+// supervisor), and is answered with its place: 0 when it may start, else its place in the queue;
+// a queued run is sent a 0 once its turn comes.
+struct admission_request {
+  std::string session_id;
+  std::string provider;
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admission_request& x) {
+  return f(caf::meta::type_name("admission_request"), x.session_id, x.provider, x.generation);
+}
+
+struct admission_reply {
+  std::uint64_t generation = 0;
+  std::uint32_t queue_position = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admission_reply& x) {
+  return f(caf::meta::type_name("admission_reply"), x.generation, x.queue_position);
+}
+
 // Front doors: a line the sidecar read from its host, and the request to stop every session,
 // deliver their last events and answer once that is done.
 struct host_line {

@@ -45,6 +45,8 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::cleanup_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::kill_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_request))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_reply))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::host_line))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_request))

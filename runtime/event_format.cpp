@@ -70,6 +70,7 @@ json status_fields(const status_change& s) {
   if (s.exit_code >= 0) j["exitCode"] = s.exit_code;
   if (s.signal > 0) j["signal"] = signal_name(s.signal);
   if (!s.error.empty()) j["error"] = s.error;
+  if (s.queue_position > 0) j["queuePosition"] = s.queue_position;
   return j;
 }
 
@@ -155,6 +156,7 @@ std::string to_text(const status_change& s) {
   if (s.exit_code >= 0) text += " (exit " + std::to_string(s.exit_code) + ")";
   if (s.signal > 0) text += " (signal " + std::to_string(s.signal) + ")";
   if (!s.error.empty()) text += ": " + s.error;
+  if (s.queue_position > 0) text += " (place " + std::to_string(s.queue_position) + ")";
   return text;
 }
 

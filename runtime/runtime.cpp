@@ -68,9 +68,10 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   system_ = std::make_unique<caf::actor_system>(*config_);
   if (cluster.nodes.empty()) {
     if (store) journal_ = spawn_journal(*system_, std::move(store), opts_.journal.flush_interval);
-    supervisor_ = spawn_supervisor(
-      *system_, session_env{host_.get(), ollama_.get(), &opts_.launch, opts_.policy, journal_},
-      std::move(past));
+    supervisor_ = spawn_supervisor(*system_,
+                                   session_env{host_.get(), ollama_.get(), &opts_.launch,
+                                               opts_.policy, journal_, &opts_.admission},
+                                   std::move(past));
     return;
   }
   coordinator_options co;

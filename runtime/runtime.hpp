@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/admission.hpp"
 #include "actors/coordinator.hpp"
 #include "actors/session_policy.hpp"
 #include "messages/commands.hpp"
@@ -60,6 +61,7 @@ struct runtime_options {
   std::size_t scheduler_threads = 0;  // 0: one per core but one, at least one
   cluster_options cluster;
   journal_options journal;
+  admission_policy admission;  // how many agents run at once; the rest wait, queued
 };
 
 // What is wrong with the cluster options (an unreadable TLS file, say), or "" when nothing is.

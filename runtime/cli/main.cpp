@@ -59,6 +59,46 @@ void add_journal_options(CLI::App* cmd, journal_flags& flags) {
   cmd->add_flag("--no-journal", flags.off, "Keep no journal (sessions are forgotten on exit)");
 }
 
+// Admission control's flags, on every command that runs sessions here.
+struct admission_flags {
+  int max_sessions = 0;
+  std::vector<std::string> per_provider;  // PROVIDER=N
+};
+
+// PROVIDER=N with N >= 0.
+std::string check_provider_limit(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == 0 || eq == std::string::npos || eq + 1 == text.size() ||
+      text.find_first_not_of("0123456789", eq + 1) != std::string::npos)
+    return "expected PROVIDER=N, got " + text;
+  return {};
+}
+
+void add_admission_options(CLI::App* cmd, admission_flags& flags) {
+  cmd
+    ->add_option("--max-sessions", flags.max_sessions,
+                 "Agents running at once on this machine; the rest wait, queued (0: no limit)")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  cmd
+    ->add_option("--max-per-provider", flags.per_provider,
+                 "PROVIDER=N: agents of one provider at once (repeat; default claude=3)")
+    ->check(check_provider_limit);
+}
+
+void apply(const admission_flags& flags, agentrt::admission_policy& policy) {
+  policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
+  for (const auto& text : flags.per_provider) {
+    auto eq = text.find('=');
+    auto provider = text.substr(0, eq);
+    auto n = std::stoul(text.substr(eq + 1));
+    if (n > 0)
+      policy.max_per_provider[provider] = n;
+    else
+      policy.max_per_provider.erase(provider);  // 0: no limit of its own
+  }
+}
+
 int agentrt_main(int argc, char** argv) {
   CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
   app.require_subcommand(1);
@@ -131,6 +171,11 @@ int agentrt_main(int argc, char** argv) {
   resume_cmd->add_option("prompt", resume.prompt, "What to tell the agent (default: Continue.)");
   resume_cmd->add_flag("--json", resume.json, "Print NDJSON (one event per line)");
 
+  admission_flags run_admission, sidecar_admission, node_admission, resume_admission;
+  for (auto [cmd, flags] :
+       {std::pair{run_cmd, &run_admission}, std::pair{sidecar_cmd, &sidecar_admission},
+        std::pair{node_cmd, &node_admission}, std::pair{resume_cmd, &resume_admission}})
+    add_admission_options(cmd, *flags);
   journal_flags run_journal, sidecar_journal, node_journal, resume_journal;
   for (auto [cmd, flags] :
        {std::pair{run_cmd, &run_journal}, std::pair{sidecar_cmd, &sidecar_journal},
@@ -144,6 +189,10 @@ int agentrt_main(int argc, char** argv) {
        {std::pair{&run_journal, &run.runtime}, std::pair{&sidecar_journal, &sidecar.runtime},
         std::pair{&node_journal, &node.runtime}, std::pair{&resume_journal, &resume.runtime}})
     if (!flags->off) runtime->journal.dir = flags->dir;
+  for (auto [flags, runtime] :
+       {std::pair{&run_admission, &run.runtime}, std::pair{&sidecar_admission, &sidecar.runtime},
+        std::pair{&node_admission, &node.runtime}, std::pair{&resume_admission, &resume.runtime}})
+    apply(*flags, runtime->admission);
   for (auto [cmd, flags, cluster] :
        {std::tuple{run_cmd, &run_network, &run.runtime.cluster},
         std::tuple{sidecar_cmd, &sidecar_network, &sidecar.runtime.cluster},

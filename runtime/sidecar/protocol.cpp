@@ -224,6 +224,7 @@ std::string sessions_line(const session_list& list) {
                 {"outputTokens", s.output_tokens},
                 {"startedAt", s.started_at_ms}};
     if (!s.node.empty()) row["node"] = s.node;
+    if (s.queue_position > 0) row["queuePosition"] = s.queue_position;
     sessions.push_back(std::move(row));
   }
   return to_json_text({{"type", "sessions"}, {"sessions", sessions}});

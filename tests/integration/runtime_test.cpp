@@ -600,3 +600,44 @@ TEST(ProviderSessionId, TheLatestOneSeenOnAnyLineIsTheOneToResumeWith) {
 }
 
 }  // namespace
+
+TEST(Runtime, RunsBeyondTheProviderLimitWaitQueuedAndStartInOrder) {
+  auto opts = test_options();
+  opts.admission.max_per_provider = {{"fake", 2}};
+  runtime rt{opts};
+  event_collector events{rt};
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_TRUE(rt.query(fake_query("a" + std::to_string(i), R"({"misbehave":"hang"})")));
+  auto status_of = [&](const std::string& id) {
+    auto list = rt.list();
+    for (const auto& s : list->sessions)
+      if (s.session_id == id) return s;
+    return session_info{};
+  };
+  auto running = [&](const std::string& id) {
+    return events.wait_until(
+      [&](auto& s) { return s[id].last_status() == session_status::running; }, 10s);
+  };
+  ASSERT_TRUE(running("a1"));
+  ASSERT_TRUE(running("a2"));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["a5"].last_status() == session_status::queued; }, 10s));
+  for (int i = 3; i <= 5; ++i) {
+    auto info = status_of("a" + std::to_string(i));
+    EXPECT_EQ(info.status, session_status::queued);
+    EXPECT_EQ(info.queue_position, static_cast<std::uint32_t>(i - 2));
+    EXPECT_EQ(info.pid, 0);
+    EXPECT_EQ(events.sessions["a" + std::to_string(i)].statuses.front().queue_position,
+              static_cast<std::uint32_t>(i - 2));
+  }
+  ASSERT_TRUE(rt.stop("a1"));
+  ASSERT_TRUE(running("a3"));  // the first in the queue takes the slot
+  EXPECT_EQ(status_of("a4").queue_position, 1u);
+  ASSERT_TRUE(rt.stop("a5"));  // a waiting run ends without a process
+  ASSERT_TRUE(events.wait_terminal({"a1", "a5"}, 10s));
+  EXPECT_EQ(events.sessions["a5"].last_status(), session_status::stopped);
+  for (const auto& s : events.sessions["a5"].statuses) EXPECT_NE(s.status, session_status::running);
+  ASSERT_TRUE(rt.stop("a2"));
+  ASSERT_TRUE(running("a4"));
+  EXPECT_EQ(events.sessions["a4"].last_status(), session_status::running);
+}
