@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
+#include <deque>
+#include <random>
 #include <utility>
 
 #include <csignal>
@@ -12,6 +14,7 @@
 #include "actors/process_reader.hpp"
 #include "actors/session_state.hpp"
 #include "actors/unexpected.hpp"
+#include "adapters/error_class.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
@@ -39,6 +42,13 @@ struct session_actor_state {
   std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
   double spent_before_run = 0;                       // USD, by the session's earlier runs
   double run_cost = 0;                               // USD, by the current run so far
+  // Supervision: when the last crashes were restarted, how many retries were used, and the
+  // recovery scheduled (its token; a stop or a new run moves the token on, cancelling it).
+  std::deque<std::chrono::steady_clock::time_point> restarts;
+  int retries = 0;
+  std::uint64_t recovery_token = 0;
+  bool recovery_pending = false;
+  bool run_has_provider_session = false;  // the current run reported a session id of its own
 
   static inline const char* name = "session";
 };
@@ -65,8 +75,15 @@ void publish_status(session_actor* self, std::uint32_t queue_position = 0) {
   report(self);
 }
 
+std::chrono::milliseconds plan_recovery(session_actor* self);
+
 void apply(session_actor* self, std::optional<session_status> changed) {
-  if (changed) publish_status(self);
+  if (!changed) return;
+  if (!is_terminal(*changed)) return publish_status(self);
+  auto delay = plan_recovery(self);  // before the status, which may say it gave up
+  publish_status(self);
+  if (self->state.recovery_pending)
+    self->delayed_send(self, delay, recovery_tick{self->state.recovery_token});
 }
 
 // The process of the current run, once it started.
@@ -113,6 +130,9 @@ bool limited(const session_actor_state& st) {
 void start_run(session_actor* self) {
   auto& st = self->state;
   st.spent_before_run += std::exchange(st.run_cost, 0.0);
+  ++st.recovery_token;  // a recovery still scheduled is not wanted any more
+  st.recovery_pending = false;
+  st.run_has_provider_session = false;
   ++st.info.generation;
   st.info.provider = st.query.provider;
   st.run = session_state{};
@@ -148,6 +168,11 @@ void signal_run(session_actor* self, int sig) {
 // `reason` (a crossed budget) makes the run end as an error with that text, not `stopped`.
 caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
   auto& st = self->state;
+  if (is_terminal(st.run.status()) && st.recovery_pending) {  // the restart is called off
+    st.recovery_pending = false;
+    ++st.recovery_token;
+    return command_ack{st.info.session_id};
+  }
   if (is_terminal(st.run.status()))
     return make_error(errc::session_not_running, "Session " + st.info.session_id +
                                                    " is not running (" +
@@ -231,6 +256,58 @@ caf::result<command_ack> interrupt(session_actor* self) {
   return command_ack{st.info.session_id};
 }
 
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds delay, double jitter) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_real_distribution<double> factor{1 - jitter, 1 + jitter};
+  return std::chrono::milliseconds{static_cast<std::int64_t>(delay.count() * factor(random))};
+}
+
+// The run just ended. Decides whether it is retried (rate_limit, overloaded) or restarted (a
+// crash), and after how long; a crash past the restart limit gets "gave up" in its error.
+std::chrono::milliseconds plan_recovery(session_actor* self) {
+  auto& st = self->state;
+  const auto& policy = st.env.policy.restart;
+  if (st.run.status() != session_status::error || st.run.stop_requested() ||
+      !budget_problem(st, false).empty())
+    return {};
+  auto cls = adapters::classify_error(st.run.error());
+  bool retriable =
+    cls.cls == adapters::error_class::rate_limit || cls.cls == adapters::error_class::overloaded;
+  if (retriable && cls.retry_after_ms > 0 && st.retries < policy.max_retries) {
+    ++st.retries;
+    st.recovery_pending = true;
+    return with_jitter(
+      std::min(std::chrono::milliseconds{cls.retry_after_ms}, policy.max_retry_delay),
+      policy.jitter);
+  }
+  int max_restarts = st.query.max_restarts >= 0 ? st.query.max_restarts : policy.max_restarts;
+  if (!st.run.crashed() || max_restarts <= 0) return {};
+  auto now = std::chrono::steady_clock::now();
+  while (!st.restarts.empty() && now - st.restarts.front() > policy.period) st.restarts.pop_front();
+  if (static_cast<int>(st.restarts.size()) >= max_restarts) {
+    st.run.amend_error("; gave up after " + std::to_string(st.restarts.size()) +
+                       " restarts within " + std::to_string(policy.period.count() / 1000) + " s");
+    return {};
+  }
+  std::chrono::milliseconds delay =
+    policy.backoff * (1 << std::min<std::size_t>(st.restarts.size(), 20));
+  st.restarts.push_back(now);
+  st.recovery_pending = true;
+  return with_jitter(std::min(delay, policy.max_backoff), policy.jitter);
+}
+
+// A crashed run that made progress goes on from the provider's conversation; one that did not,
+// and a retried one, runs again as it was.
+void recover(session_actor* self, const recovery_tick& tick) {
+  auto& st = self->state;
+  if (!st.recovery_pending || tick.token != st.recovery_token) return;
+  if (st.run.crashed() && st.run_has_provider_session) {
+    st.query.resume_id = st.info.provider_session_id;
+    st.query.prompt = "Continue where you left off.";
+  }
+  start_run(self);
+}
+
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<subscribe_command> subscribers, session_env env,
                       std::uint64_t past_generation, bool first_run_queued) {
@@ -264,6 +341,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](prompt_command& cmd) { return follow_up(self, std::move(cmd.prompt)); },
     [self](const interrupt_command&) { return interrupt(self); },
     [self](const admission_reply& reply) { on_admission(self, reply); },
+    [self](const recovery_tick& tick) { recover(self, tick); },
     [self](const stop_command&) { return stop(self); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
@@ -289,6 +367,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     },
     [self](const turn_event& turn) { apply(self, self->state.run.on_turn(turn)); },
     [self](provider_session_seen& seen) {
+      self->state.run_has_provider_session = true;
       self->state.info.provider_session_id = std::move(seen.id);
       report(self);
     },

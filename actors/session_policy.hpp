@@ -6,6 +6,22 @@
 
 namespace agentrt {
 
+// What happens after a run fails, in the OTP style: crashes (killed, or gone without a final
+// result) are restarted with the provider's resume, at most max_restarts within `period`, each
+// after an exponential backoff with jitter; then the session gives up with the crash's error and
+// says so. Errors classified rate_limit or overloaded are retried after their class's delay, at
+// most max_retries times per session. A stop, a budget, a spawn failure or the agent's own error
+// result is never restarted.
+struct restart_policy {
+  int max_restarts = 0;  // 0: a crash ends the session
+  std::chrono::milliseconds period{60000};
+  std::chrono::milliseconds backoff{1000};  // the first restart's delay, doubled for each next
+  std::chrono::milliseconds max_backoff{30000};
+  double jitter = 0.2;  // each delay is moved by up to this fraction, at random
+  int max_retries = 3;  // rate_limit and overloaded errors
+  std::chrono::milliseconds max_retry_delay{60000};  // caps the error class's delay
+};
+
 struct session_policy {
   // stop: SIGTERM to the process group, SIGKILL when it still runs after this.
   std::chrono::milliseconds stop_grace{5000};
@@ -18,6 +34,7 @@ struct session_policy {
   std::chrono::milliseconds drain_grace{2000};
   // Longer stdout lines are skipped and reported.
   std::size_t max_line_bytes = 10 * 1024 * 1024;
+  restart_policy restart;
 };
 
 }  // namespace agentrt

@@ -29,6 +29,7 @@ std::optional<session_status> session_state::on_spawned() {
 
 std::optional<session_status> session_state::on_spawn_failed(std::string error) {
   if (is_terminal(status_)) return std::nullopt;
+  spawn_failed_ = true;
   error_ = std::move(error);
   return set(session_status::error);
 }

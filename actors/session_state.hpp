@@ -31,6 +31,12 @@ class session_state {
   int signal() const { return signal_; }
   bool exited() const { return exited_; }
   bool stop_requested() const { return stop_requested_; }
+  // Ended as an error with no stop asked and no error result from the agent: killed, or gone
+  // without a final result (what a supervisor restarts). A spawn failure is no crash.
+  bool crashed() const {
+    return status_ == session_status::error && !stop_requested_ && !spawn_failed_ &&
+           last_turn_ != turn_outcome::failed;
+  }
 
   // Each input returns the new status when it changed.
   std::optional<session_status> on_queued();    // starting -> queued: waits for a slot
@@ -46,6 +52,8 @@ class session_state {
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
   }
   std::optional<session_status> on_exited(int exit_code, int signal);
+  // Adds to the error of an ended run (why nothing follows it).
+  void amend_error(const std::string& more) { error_ += more; }
   std::optional<session_status> on_drained();
 
  private:
@@ -61,6 +69,7 @@ class session_state {
   bool exited_ = false;
   bool drained_ = false;
   bool stop_requested_ = false;
+  bool spawn_failed_ = false;
   std::string stop_reason_;
   int exit_code_ = -1;
   int signal_ = -1;

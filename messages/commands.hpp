@@ -29,13 +29,14 @@ struct query_command {
   std::map<std::string, std::string> extra_env;
   std::string provider_config;  // a JSON object as text, provider specific
   std::string node;             // through a coordinator: the node to run on (empty: least loaded)
+  std::int32_t max_restarts = -1;  // crashes restarted (restart_policy); -1: the runtime's default
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_command& x) {
   return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
            x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode, x.system_prompt,
-           x.additional_directories, x.extra_env, x.provider_config, x.node);
+           x.additional_directories, x.extra_env, x.provider_config, x.node, x.max_restarts);
 }
 
 // A follow-up prompt. A live session that reads prompts from stdin (claude with

@@ -182,6 +182,17 @@ typename Inspector::result_type inspect(Inspector& f, drain_tick& x) {
   return f(caf::meta::type_name("drain_tick"), x.generation);
 }
 
+// The delay before a failed run is restarted or retried is over (session -> itself). `token`
+// tells a recovery that was cancelled (by a stop or a new run) since.
+struct recovery_tick {
+  std::uint64_t token = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovery_tick& x) {
+  return f(caf::meta::type_name("recovery_tick"), x.token);
+}
+
 // A new run of the session begins (session -> message adapter): a fresh provider adapter.
 struct run_started {
   std::uint64_t generation = 0;

@@ -45,6 +45,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::cleanup_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::kill_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::recovery_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_request))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_reply))
 

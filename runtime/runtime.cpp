@@ -137,6 +137,9 @@ bool runtime::stop_all(std::chrono::milliseconds timeout) {
     if (!sessions) return false;
     bool live = false;
     for (const auto& s : sessions->sessions) {
+      // An ended session may have a restart scheduled: the stop calls it off.
+      if (is_terminal(s.status) && asked.emplace(s.session_id, s.generation).second)
+        (void)stop(s.session_id);
       if (is_terminal(s.status)) continue;
       live = true;
       if (asked.emplace(s.session_id, s.generation).second) (void)stop(s.session_id);

@@ -78,6 +78,11 @@ request parse_query(const json& obj) {
   double max_turns = f.number("maxTurns");
   if (max_turns < 0 || max_turns > 1e6) f.fail("maxTurns is out of range");
   q.max_turns = static_cast<std::int32_t>(max_turns);
+  if (obj.contains("maxRestarts")) {
+    double restarts = f.number("maxRestarts");
+    if (restarts < 0 || restarts > 1000) f.fail("maxRestarts is out of range");
+    q.max_restarts = static_cast<std::int32_t>(restarts);
+  }
   q.max_budget_usd = f.number("maxBudgetUsd");
   q.resume_id = f.text("resumeSessionId");
   q.permission_mode = f.text("permissionMode");

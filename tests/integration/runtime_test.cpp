@@ -641,3 +641,61 @@ TEST(Runtime, RunsBeyondTheProviderLimitWaitQueuedAndStartInOrder) {
   ASSERT_TRUE(running("a4"));
   EXPECT_EQ(events.sessions["a4"].last_status(), session_status::running);
 }
+
+namespace {
+
+std::vector<std::uint64_t> ended_generations(const test::session_record& s) {
+  std::vector<std::uint64_t> out;
+  for (const auto& st : s.statuses)
+    if (is_terminal(st.status)) out.push_back(st.generation);
+  return out;
+}
+
+}  // namespace
+
+TEST(Runtime, ACrashIsRestartedWithBackoffThenTheSessionGivesUpAndSaysSo) {
+  auto opts = test_options();
+  opts.policy.restart.max_restarts = 2;
+  opts.policy.restart.backoff = 50ms;
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("crashy", R"({"misbehave":"crash"})")));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) {
+      return s["crashy"].terminal() &&
+             s["crashy"].statuses.back().error.find("gave up") != std::string::npos;
+    },
+    10s));
+  const auto& s = events.sessions["crashy"];
+  EXPECT_EQ(ended_generations(s), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_NE(s.statuses.back().error.find("killed by signal 11"), std::string::npos);
+  EXPECT_NE(s.statuses.back().error.find("gave up after 2 restarts"), std::string::npos);
+  std::this_thread::sleep_for(300ms);  // nothing more comes
+  EXPECT_EQ(ended_generations(events.sessions["crashy"]).size(), 3u);
+}
+
+TEST(Runtime, ARateLimitedRunIsRetriedABoundedNumberOfTimesAndAStopCallsARetryOff) {
+  auto opts = test_options();
+  opts.policy.restart.max_retries = 2;
+  opts.policy.restart.max_retry_delay = 50ms;
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("limited", R"({"transcript":"error"})")));
+  ASSERT_TRUE(
+    events.wait_until([](auto& s) { return ended_generations(s["limited"]).size() == 3; }, 10s));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(ended_generations(events.sessions["limited"]).size(), 3u);  // two retries, no more
+  EXPECT_NE(events.sessions["limited"].statuses.back().error.find("429"), std::string::npos);
+
+  // A crash that a restart would follow is called off by a stop.
+  auto slow = test_options();
+  slow.policy.restart.max_restarts = 5;
+  slow.policy.restart.backoff = 500ms;
+  runtime rt2{slow};
+  event_collector events2{rt2};
+  ASSERT_TRUE(rt2.query(fake_query("off", R"({"misbehave":"crash"})")));
+  ASSERT_TRUE(events2.wait_terminal({"off"}, 10s));
+  ASSERT_TRUE(rt2.stop("off"));
+  std::this_thread::sleep_for(800ms);
+  EXPECT_EQ(ended_generations(events2.sessions["off"]), (std::vector<std::uint64_t>{1}));
+}
