@@ -12,6 +12,11 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SHARED:-$ROOT/../shared}
 BUILD=${BUILD:-$ROOT/build-bench}
+# Every agentrt of the run keeps its journal (on by default, as users run it) in a scratch
+# directory, not in the user's own state directory.
+XDG_STATE_HOME=$(mktemp -d)
+export XDG_STATE_HOME
+trap 'rm -rf "$XDG_STATE_HOME"' EXIT
 K=${K:-100}
 if [ "${QUICK:-0}" = 1 ]; then
   NS=${NS:-"1 10 100"} PEER_NS=${PEER_NS:-"1 10 100"} PACED_NS=${PACED_NS:-"100"} IDLE_N=${IDLE_N:-100}
@@ -40,6 +45,7 @@ tag() { sed "s/^{/{\"bench\":\"$1\",/" >> "$OUT"; }
 load() {  # load MODE LABEL ARGS...; a failed run is recorded with its end reason
   mode=$1 label=$2; shift 2
   echo "bench: load $mode $label $*" >&2
+  rm -rf "$XDG_STATE_HOME/agentrt"  # each run starts with an empty journal
   "$BUILD/agentrt_load_bench" --mode "$mode" --label "$label" --fake-dir "$FAKE" "$@" | tag load || true
 }
 
@@ -75,7 +81,7 @@ load sidecar node --scenario stop --n 500 -- node "$PEER/agent-runner.mjs"
 # loopback, against in-process. The nodes find the fake claude on their PATH.
 echo "bench: distributed (two nodes)" >&2
 start_node() {  # start_node LOG: prints the node's HOST:PORT once it listens
-  PATH="$FAKE:$PATH" "$BUILD/agentrt" node --listen 127.0.0.1:0 > "$1" 2>&1 &
+  PATH="$FAKE:$PATH" "$BUILD/agentrt" node --listen 127.0.0.1:0 --state-dir "$1.state" > "$1" 2>&1 &
   for _ in $(seq 100); do
     grep -q 'listening on' "$1" 2>/dev/null && break
     sleep 0.1

@@ -7,9 +7,9 @@
 
 namespace agentrt {
 
-// [queued ->] starting -> running <-> idle -> done | error | stopped, with `stalled` for a live
-// agent that has been silent too long. A terminal session may run again (a new query with the
-// same id), which starts a new generation from `queued` or `starting`.
+// [queued ->] starting -> running <-> idle -> done | error | stopped. A terminal session may run
+// again (a new query with the same id), which starts a new generation from `queued` or
+// `starting`.
 enum class session_status : std::uint8_t {
   starting,     // the agent's process is being spawned
   running,      // the process lives and a turn is in progress
@@ -18,7 +18,6 @@ enum class session_status : std::uint8_t {
   error,        // spawn failure, crash, error result, or exit without a result
   stopped,      // ended by a stop request
   queued,       // waiting for a free slot (admission control); no process yet
-  stalled,      // the process lives but wrote nothing for the watchdog's period
   interrupted,  // journal records only: the session was live when its runtime died
 };
 
