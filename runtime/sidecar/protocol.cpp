@@ -37,6 +37,18 @@ class fields {
     const json* v = get(key, &json::is_number, "a number");
     return v ? v->get<double>() : 0;
   }
+  // A whole number in 0..max; `absent` when null or missing. Out of range fails (and is never
+  // converted: a double beyond int's range has no int value).
+  std::int32_t count(const char* key, std::int32_t max, std::int32_t absent) {
+    const json* v = get(key, &json::is_number, "a number");
+    if (!v) return absent;
+    double n = v->get<double>();
+    if (!(n >= 0 && n <= max)) {
+      fail(std::string{key} + " is out of range");
+      return absent;
+    }
+    return static_cast<std::int32_t>(n);
+  }
   bool flag(const char* key) {
     const json* v = get(key, &json::is_boolean, "true or false");
     return v && v->get<bool>();
@@ -75,14 +87,8 @@ request parse_query(const json& obj) {
   if (q.provider.empty()) q.provider = "claude";  // the seed's sidecar runs claude
   q.cwd = f.text("cwd");
   q.model = f.text("model");
-  double max_turns = f.number("maxTurns");
-  if (max_turns < 0 || max_turns > 1e6) f.fail("maxTurns is out of range");
-  q.max_turns = static_cast<std::int32_t>(max_turns);
-  if (obj.contains("maxRestarts")) {
-    double restarts = f.number("maxRestarts");
-    if (restarts < 0 || restarts > 1000) f.fail("maxRestarts is out of range");
-    q.max_restarts = static_cast<std::int32_t>(restarts);
-  }
+  q.max_turns = f.count("maxTurns", 1000000, 0);
+  q.max_restarts = f.count("maxRestarts", 1000, -1);
   q.max_budget_usd = f.number("maxBudgetUsd");
   q.resume_id = f.text("resumeSessionId");
   q.permission_mode = f.text("permissionMode");

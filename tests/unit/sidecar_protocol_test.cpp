@@ -43,6 +43,11 @@ TEST(SidecarProtocol, BadLinesNameTheirProblem) {
   EXPECT_EQ(bad(R"({"type":"query","sessionId":"s"})"), "query: prompt is required");
   EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxTurns":"5"})"),
             "query: maxTurns must be a number");
+  // Found by the fuzzer: a number beyond int's range was converted before being refused.
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxTurns":1e12})"),
+            "query: maxTurns is out of range");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxRestarts":-1})"),
+            "query: maxRestarts is out of range");
   EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","extraEnv":{"K":1}})"),
             "query: extraEnv values must be strings");
   EXPECT_EQ(bad(R"({"type":"stop","sessionId":7})"), "stop: sessionId must be a string");
