@@ -4,10 +4,6 @@
 
 namespace agentrt {
 
-bool admission_control::limited(const std::string& provider) const {
-  return policy_.max_sessions > 0 || policy_.max_per_provider.count(provider) > 0;
-}
-
 bool admission_control::fits(const std::string& provider) const {
   if (policy_.max_sessions > 0 && holders_.size() >= policy_.max_sessions) return false;
   auto limit = policy_.max_per_provider.find(provider);

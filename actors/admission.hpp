@@ -20,14 +20,16 @@ struct admission_policy {
   // Per provider; a provider not named has no limit of its own. Claude's default: its
   // subscription plans throttle more than a few concurrent sessions.
   std::map<std::string, std::size_t> max_per_provider{{"claude", 3}};
+
+  // Whether a run of `provider` needs a slot at all.
+  bool limits(const std::string& provider) const {
+    return max_sessions > 0 || max_per_provider.count(provider) > 0;
+  }
 };
 
 class admission_control {
  public:
   explicit admission_control(admission_policy policy = {}) : policy_(std::move(policy)) {}
-
-  // Whether a run of `provider` needs a slot at all.
-  bool limited(const std::string& provider) const;
 
   // A run asks for a slot: 0 when granted now, else its place in the queue (from 1).
   std::size_t request(const std::string& session_id, const std::string& provider);

@@ -32,7 +32,6 @@ struct pending_writes {
 struct journal_state {
   pending_writes pending;
   std::chrono::milliseconds flush_interval{};
-  std::unordered_map<std::string, std::uint64_t> last_seq;
   bool tick_pending = false;
 
   static inline const char* name = "journal";
@@ -106,7 +105,6 @@ void record(journal_actor* self, session_events& batch) {
   if (events.empty()) return;
   auto [id, first] = caf::visit(event_key{}, events.front());
   auto last = caf::visit(event_key{}, events.back()).second;
-  st.last_seq[*id] = last;
   st.pending.batches.push_back({*id, first, last, serialize(batch)});
   schedule_flush(self);
 }
@@ -136,14 +134,22 @@ caf::result<session_events> replay(journal_actor* self, const replay_request& re
 caf::result<query_command> stored_query(journal_actor* self, const std::string& id) {
   flush(self);
   try {
-    for (auto& r : self->state.pending.store->sessions()) {
-      query_command q;
-      if (r.info.session_id == id && !r.query.empty() && deserialize(r.query, q)) return q;
-    }
+    query_command q;
+    if (auto blob = self->state.pending.store->query(id); !blob.empty() && deserialize(blob, q))
+      return q;
   } catch (const std::exception& e) {
     return make_error(errc::invalid_command, e.what());
   }
   return make_error(errc::session_not_found, "No query journaled for session " + id);
+}
+
+caf::result<std::uint64_t> last_seq(journal_actor* self, const std::string& id) {
+  flush(self);
+  try {
+    return self->state.pending.store->last_seq(id);
+  } catch (const std::exception& e) {
+    return make_error(errc::invalid_command, e.what());
+  }
 }
 
 caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store> store,
@@ -152,8 +158,6 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
   auto& st = self->state;
   st.pending.store = std::move(store);
   st.flush_interval = flush_interval;
-  for (const auto& r : st.pending.store->sessions())
-    if (r.last_seq > 0) st.last_seq[r.info.session_id] = r.last_seq;
   return {
     [self](session_events& batch) { record(self, batch); },
     [self](session_info& info) {
@@ -174,10 +178,7 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
       return command_ack{};
     },
     [self](const replay_request& req) { return replay(self, req); },
-    [self](const last_seq_request& req) {
-      auto it = self->state.last_seq.find(req.session_id);
-      return it == self->state.last_seq.end() ? std::uint64_t{0} : it->second;
-    },
+    [self](const last_seq_request& req) { return last_seq(self, req.session_id); },
     [self](const stored_query_request& req) { return stored_query(self, req.session_id); },
   };
 }

@@ -120,12 +120,6 @@ void launch_run(session_actor* self) {
   }
 }
 
-bool limited(const session_actor_state& st) {
-  const auto* policy = st.env.admission;
-  return policy != nullptr &&
-         (policy->max_sessions > 0 || policy->max_per_provider.count(st.query.provider) > 0);
-}
-
 // Starts a new run (generation) of the session with st.query: at once, or once admitted.
 void start_run(session_actor* self) {
   auto& st = self->state;
@@ -142,7 +136,7 @@ void start_run(session_actor* self) {
   st.info.pid = 0;
   st.info.started_at_ms = wall_clock_ms();
   self->send(st.adapter, run_started{st.info.generation, st.query.provider});
-  if (!limited(st)) return launch_run(self);
+  if (!st.env.admission || !st.env.admission->limits(st.query.provider)) return launch_run(self);
   if (!std::exchange(st.admission_asked, false))
     self->send(st.supervisor,
                admission_request{st.info.session_id, st.query.provider, st.info.generation});

@@ -62,13 +62,14 @@ caf::result<command_ack> forward_run(supervisor_actor* self, session_entry& entr
     auto it = self->state.sessions.find(id);
     if (it != self->state.sessions.end()) --it->second.runs_requested;
   };
-  std::optional<query_recorded> record;
-  if constexpr (std::is_same_v<Command, query_command>) record = query_recorded{cmd};
+  std::optional<query_recorded> record;  // journaled once the session took it
+  if constexpr (std::is_same_v<Command, query_command>)
+    if (self->state.env.journal) record = query_recorded{cmd};
   self->request(entry.actor, forward_timeout, std::move(cmd))
     .then(
       [self, promise, done, record](command_ack& ack) mutable {
         done();
-        if (record && self->state.env.journal) self->send(self->state.env.journal, *record);
+        if (record) self->send(self->state.env.journal, *record);
         promise.deliver(std::move(ack));
       },
       [promise, done](caf::error& err) mutable {
@@ -107,7 +108,7 @@ command_ack launch(supervisor_actor* self, query_command q) {
   entry.info.provider = q.provider;
   entry.info.generation = past_generation;
   std::string id = q.session_id;
-  bool limited = st.env.admission && st.admission.limited(q.provider);
+  bool limited = st.env.admission && st.env.admission->limits(q.provider);
   std::string provider = q.provider;
   entry.actor =
     spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation, limited);

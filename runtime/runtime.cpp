@@ -63,7 +63,7 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   std::vector<session_info> past;
   if (cluster.nodes.empty() && !opts_.journal.dir.empty()) {
     store = journal::store::open(opts_.journal.dir);
-    for (auto& record : store->sessions()) past.push_back(std::move(record.info));
+    past = store->sessions();
   }
   system_ = std::make_unique<caf::actor_system>(*config_);
   if (cluster.nodes.empty()) {
@@ -137,12 +137,9 @@ bool runtime::stop_all(std::chrono::milliseconds timeout) {
     if (!sessions) return false;
     bool live = false;
     for (const auto& s : sessions->sessions) {
-      // An ended session may have a restart scheduled: the stop calls it off.
-      if (is_terminal(s.status) && asked.emplace(s.session_id, s.generation).second)
-        (void)stop(s.session_id);
-      if (is_terminal(s.status)) continue;
-      live = true;
+      // Ended sessions too: one may have a restart scheduled, which the stop calls off.
       if (asked.emplace(s.session_id, s.generation).second) (void)stop(s.session_id);
+      live = live || !is_terminal(s.status);
     }
     if (!live) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;

@@ -40,8 +40,7 @@ int list_sessions_command(const list_options& opts) {
   std::vector<session_info> sessions;
   try {
     // Read-only and without the lock: a runtime may be writing beside us.
-    if (auto store = journal::store::open_read_only(opts.state_dir))
-      for (auto& record : store->sessions()) sessions.push_back(std::move(record.info));
+    if (auto store = journal::store::open_read_only(opts.state_dir)) sessions = store->sessions();
   } catch (const std::exception& e) {
     std::cerr << "agentrt list: " << e.what() << '\n';
     return 1;

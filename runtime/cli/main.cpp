@@ -47,23 +47,18 @@ std::string apply(const network_flags& flags, agentrt::cluster_options& cluster)
   return agentrt::cluster_problem(cluster);
 }
 
-// The journal's flags, on every command that runs sessions.
-struct journal_flags {
-  std::string dir = agentrt::journal::default_dir();
-  bool off = false;
-};
-
-void add_journal_options(CLI::App* cmd, journal_flags& flags) {
-  cmd->add_option("--state-dir", flags.dir, "Where the journal of sessions is kept")
-    ->capture_default_str();
-  cmd->add_flag("--no-journal", flags.off, "Keep no journal (sessions are forgotten on exit)");
-}
-
-// Admission control's flags, on every command that runs sessions here.
-struct admission_flags {
+// The flags of every command that runs sessions here: the journal and admission control.
+struct session_flags {
+  std::string state_dir = agentrt::journal::default_dir();
+  bool no_journal = false;
   int max_sessions = 0;
   std::vector<std::string> per_provider;  // PROVIDER=N
 };
+
+void add_state_dir_option(CLI::App* cmd, std::string& dir) {
+  cmd->add_option("--state-dir", dir, "Where the journal of sessions is kept")
+    ->capture_default_str();
+}
 
 // PROVIDER=N with N >= 0.
 std::string check_provider_limit(const std::string& text) {
@@ -74,7 +69,10 @@ std::string check_provider_limit(const std::string& text) {
   return {};
 }
 
-void add_admission_options(CLI::App* cmd, admission_flags& flags) {
+void add_session_options(CLI::App* cmd, session_flags& flags) {
+  add_state_dir_option(cmd, flags.state_dir);
+  cmd->add_flag("--no-journal", flags.no_journal,
+                "Keep no journal (sessions are forgotten on exit)");
   cmd
     ->add_option("--max-sessions", flags.max_sessions,
                  "Agents running at once on this machine; the rest wait, queued (0: no limit)")
@@ -86,7 +84,9 @@ void add_admission_options(CLI::App* cmd, admission_flags& flags) {
     ->check(check_provider_limit);
 }
 
-void apply(const admission_flags& flags, agentrt::admission_policy& policy) {
+void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
+  if (!flags.no_journal) runtime.journal.dir = flags.state_dir;
+  auto& policy = runtime.admission;
   policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& text : flags.per_provider) {
     auto eq = text.find('=');
@@ -159,10 +159,9 @@ int agentrt_main(int argc, char** argv) {
 
   agentrt::cli::list_options list;
   auto* list_cmd = app.add_subcommand("list", "Print the sessions the journal remembers");
-  list_cmd->add_option("--state-dir", list.state_dir, "Where the journal of sessions is kept")
-    ->capture_default_str();
-  list_cmd->add_flag("--json", list.json, "Print one JSON line (the sidecar's sessions event)");
   list.state_dir = agentrt::journal::default_dir();
+  add_state_dir_option(list_cmd, list.state_dir);
+  list_cmd->add_flag("--json", list.json, "Print one JSON line (the sidecar's sessions event)");
 
   agentrt::cli::resume_options resume;
   auto* resume_cmd = app.add_subcommand(
@@ -171,28 +170,20 @@ int agentrt_main(int argc, char** argv) {
   resume_cmd->add_option("prompt", resume.prompt, "What to tell the agent (default: Continue.)");
   resume_cmd->add_flag("--json", resume.json, "Print NDJSON (one event per line)");
 
-  admission_flags run_admission, sidecar_admission, node_admission, resume_admission;
-  for (auto [cmd, flags] :
-       {std::pair{run_cmd, &run_admission}, std::pair{sidecar_cmd, &sidecar_admission},
-        std::pair{node_cmd, &node_admission}, std::pair{resume_cmd, &resume_admission}})
-    add_admission_options(cmd, *flags);
-  journal_flags run_journal, sidecar_journal, node_journal, resume_journal;
-  for (auto [cmd, flags] :
-       {std::pair{run_cmd, &run_journal}, std::pair{sidecar_cmd, &sidecar_journal},
-        std::pair{node_cmd, &node_journal}, std::pair{resume_cmd, &resume_journal}})
-    add_journal_options(cmd, *flags);
+  struct session_command {
+    CLI::App* cmd;
+    agentrt::runtime_options* runtime;
+    session_flags flags;
+  } session_commands[] = {{run_cmd, &run.runtime, {}},
+                          {sidecar_cmd, &sidecar.runtime, {}},
+                          {node_cmd, &node.runtime, {}},
+                          {resume_cmd, &resume.runtime, {}}};
+  for (auto& c : session_commands) add_session_options(c.cmd, c.flags);
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
-  for (auto [flags, runtime] :
-       {std::pair{&run_journal, &run.runtime}, std::pair{&sidecar_journal, &sidecar.runtime},
-        std::pair{&node_journal, &node.runtime}, std::pair{&resume_journal, &resume.runtime}})
-    if (!flags->off) runtime->journal.dir = flags->dir;
-  for (auto [flags, runtime] :
-       {std::pair{&run_admission, &run.runtime}, std::pair{&sidecar_admission, &sidecar.runtime},
-        std::pair{&node_admission, &node.runtime}, std::pair{&resume_admission, &resume.runtime}})
-    apply(*flags, runtime->admission);
+  for (const auto& c : session_commands) apply(c.flags, *c.runtime);
   for (auto [cmd, flags, cluster] :
        {std::tuple{run_cmd, &run_network, &run.runtime.cluster},
         std::tuple{sidecar_cmd, &sidecar_network, &sidecar.runtime.cluster},

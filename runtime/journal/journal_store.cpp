@@ -208,36 +208,45 @@ void store::write(const std::vector<stored_batch>& batches,
   }
 }
 
-std::vector<session_record> store::sessions() const {
+std::vector<session_info> store::sessions() const {
   statement select{db_,
                    "SELECT session_id, provider, status, generation, pid, provider_session_id, "
-                   "total_cost_usd, input_tokens, output_tokens, started_at_ms, node, query, "
-                   "(SELECT MAX(last_seq) FROM batches b WHERE b.session_id = s.session_id) "
-                   "FROM sessions s ORDER BY started_at_ms"};
-  std::vector<session_record> out;
+                   "total_cost_usd, input_tokens, output_tokens, started_at_ms, node "
+                   "FROM sessions ORDER BY started_at_ms"};
+  std::vector<session_info> out;
   while (select.step()) {
-    session_record r;
-    auto& i = r.info;
+    session_info i;
     i.session_id = select.text(0);
     i.provider = select.text(1);
     i.status = status_from_string(select.text(2)).value_or(session_status::interrupted);
     if (writer_gone_ && !is_terminal(i.status)) {
       i.status = session_status::interrupted;
       i.pid = 0;
+    } else {
+      i.pid = static_cast<std::int32_t>(select.integer(4));
     }
     i.generation = static_cast<std::uint64_t>(select.integer(3));
-    i.pid = static_cast<std::int32_t>(select.integer(4));
     i.provider_session_id = select.text(5);
     i.total_cost_usd = select.real(6);
     i.input_tokens = static_cast<std::uint64_t>(select.integer(7));
     i.output_tokens = static_cast<std::uint64_t>(select.integer(8));
     i.started_at_ms = select.integer(9);
     i.node = select.text(10);
-    r.query = select.text(11);
-    r.last_seq = static_cast<std::uint64_t>(select.integer(12));
-    out.push_back(std::move(r));
+    out.push_back(std::move(i));
   }
   return out;
+}
+
+std::uint64_t store::last_seq(const std::string& session_id) const {
+  statement select{db_, "SELECT MAX(last_seq) FROM batches WHERE session_id=?"};
+  select.bind(1, session_id);
+  return select.step() ? static_cast<std::uint64_t>(select.integer(0)) : 0;
+}
+
+std::string store::query(const std::string& session_id) const {
+  statement select{db_, "SELECT query FROM sessions WHERE session_id=?"};
+  select.bind(1, session_id);
+  return select.step() ? select.text(0) : std::string{};
 }
 
 std::vector<stored_batch> store::batches(const std::string& session_id, std::uint64_t after,

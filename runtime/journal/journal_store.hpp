@@ -29,12 +29,6 @@ struct stored_batch {
   std::string blob;  // the batch, serialized
 };
 
-struct session_record {
-  session_info info;
-  std::uint64_t last_seq = 0;  // the last journaled event's
-  std::string query;           // the latest query_command, serialized ("" if none)
-};
-
 class store {
  public:
   // Opens (creating) DIR/journal.db for writing. Throws std::runtime_error with a readable text
@@ -51,7 +45,11 @@ class store {
   void write(const std::vector<stored_batch>& batches, const std::vector<session_info>& records,
              const std::vector<std::pair<std::string, std::string>>& queries);
 
-  std::vector<session_record> sessions() const;
+  std::vector<session_info> sessions() const;
+  // The sequence number of the session's last journaled event (0: none).
+  std::uint64_t last_seq(const std::string& session_id) const;
+  // The session's latest query, serialized ("" if none).
+  std::string query(const std::string& session_id) const;
   // The batches of a session holding events with after < seq <= up_to, in order (the first and
   // the last may hold events outside the range too).
   std::vector<stored_batch> batches(const std::string& session_id, std::uint64_t after,

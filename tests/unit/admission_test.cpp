@@ -16,9 +16,10 @@ admission_policy per_provider(std::map<std::string, std::size_t> limits, std::si
 }
 
 TEST(Admission, ClaudeIsLimitedToThreeByDefaultAndOthersAreNot) {
-  admission_control a;
-  EXPECT_TRUE(a.limited("claude"));
-  EXPECT_FALSE(a.limited("codex"));
+  admission_policy defaults;
+  EXPECT_TRUE(defaults.limits("claude"));
+  EXPECT_FALSE(defaults.limits("codex"));
+  admission_control a{defaults};
   for (auto id : {"a", "b", "c"}) EXPECT_EQ(a.request(id, "claude"), 0u);
   EXPECT_EQ(a.request("d", "claude"), 1u);
   EXPECT_EQ(a.request("x", "codex"), 0u);
