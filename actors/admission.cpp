@@ -53,10 +53,11 @@ std::vector<std::string> admission_control::release(const std::string& session_i
   return granted;
 }
 
-std::size_t admission_control::position(const std::string& session_id) const {
-  auto it = std::find_if(queue_.begin(), queue_.end(),
-                         [&](const waiting& w) { return w.session_id == session_id; });
-  return it == queue_.end() ? 0 : static_cast<std::size_t>(it - queue_.begin()) + 1;
+std::unordered_map<std::string, std::uint32_t> admission_control::places() const {
+  std::unordered_map<std::string, std::uint32_t> out;
+  std::uint32_t place = 0;
+  for (const auto& w : queue_) out.emplace(w.session_id, ++place);
+  return out;
 }
 
 }  // namespace agentrt

@@ -38,8 +38,8 @@ class admission_control {
   // the sessions granted a slot because of it, in queue order.
   std::vector<std::string> release(const std::string& session_id);
 
-  // Its place in the queue (from 1), or 0 when it does not wait.
-  std::size_t position(const std::string& session_id) const;
+  // The place (from 1) of every session that waits, in one pass over the queue.
+  std::unordered_map<std::string, std::uint32_t> places() const;
 
  private:
   bool fits(const std::string& provider) const;

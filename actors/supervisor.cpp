@@ -287,11 +287,11 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     [self](const admission_request& req) { on_admission_request(self, req); },
     [self](const list_command&) {
       session_list list;
+      auto places = self->state.admission.places();
       for (const auto& [id, entry] : self->state.sessions) {
         list.sessions.push_back(entry.info);
-        if (entry.info.status == session_status::queued)
-          list.sessions.back().queue_position =
-            static_cast<std::uint32_t>(self->state.admission.position(id));
+        if (auto place = places.find(id); place != places.end())
+          list.sessions.back().queue_position = place->second;
       }
       for (const auto& [id, info] : self->state.past) list.sessions.push_back(info);
       std::sort(list.sessions.begin(), list.sessions.end(),

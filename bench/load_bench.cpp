@@ -179,7 +179,8 @@ caf::behavior counter(caf::event_based_actor*, shared_stats* shared) {
 json run_inproc(const options& o) {
   engine_options eo;
   eo.binaries["claude"] = o.fake_dir + "/claude";
-  eo.nodes = o.nodes;  // each node finds the fake claude on its own PATH
+  eo.nodes = o.nodes;             // each node finds the fake claude on its own PATH
+  eo.max_per_provider.emplace();  // the load is the runtime's, not its admission policy's
   engine eng{eo};
   shared_stats shared{{}, bench::load_stats{o.n, o.k}};
   auto actor = eng.system().spawn(counter, &shared);

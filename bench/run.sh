@@ -17,6 +17,9 @@ BUILD=${BUILD:-$ROOT/build-bench}
 XDG_STATE_HOME=$(mktemp -d)
 export XDG_STATE_HOME
 trap 'rm -rf "$XDG_STATE_HOME"' EXIT
+# The fake agents are "claude", which admission control runs 3 at a time by default: the load
+# measures the runtime, so every agentrt here runs them all at once, as Node does.
+UNLIMITED="--max-per-provider claude=0"
 K=${K:-100}
 if [ "${QUICK:-0}" = 1 ]; then
   NS=${NS:-"1 10 100"} PEER_NS=${PEER_NS:-"1 10 100"} PACED_NS=${PACED_NS:-"100"} IDLE_N=${IDLE_N:-100}
@@ -60,28 +63,28 @@ for b in json.load(sys.stdin)["benchmarks"]:
 for n in $NS; do
   "$BUILD/agentrt_floor" --n "$n" --k "$K" --fake-dir "$FAKE" 2>&1 >/dev/null | tag floor
   load inproc agentrt --n "$n" --k "$K"
-  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar
+  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar $UNLIMITED
 done
 for n in $PACED_NS; do
   "$BUILD/agentrt_floor" --n "$n" --k "$K" --delay 10 --fake-dir "$FAKE" 2>&1 >/dev/null | tag floor
   load inproc agentrt --n "$n" --k "$K" --delay 10
-  load sidecar agentrt --n "$n" --k "$K" --delay 10 -- "$BUILD/agentrt" sidecar
+  load sidecar agentrt --n "$n" --k "$K" --delay 10 -- "$BUILD/agentrt" sidecar $UNLIMITED
 done
 load inproc agentrt --scenario stop --n "$IDLE_N"
-load sidecar agentrt --scenario stop --n "$IDLE_N" -- "$BUILD/agentrt" sidecar
+load sidecar agentrt --scenario stop --n "$IDLE_N" -- "$BUILD/agentrt" sidecar $UNLIMITED
 for n in $PEER_NS; do
-  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar
-  load sidecar agentrt-normalized --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar --normalized
+  load sidecar agentrt --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar $UNLIMITED
+  load sidecar agentrt-normalized --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar $UNLIMITED --normalized
   load sidecar node --n "$n" --k "$K" --timeout 600 -- node "$PEER/agent-runner.mjs"
 done
-load sidecar agentrt --scenario stop --n 500 -- "$BUILD/agentrt" sidecar
+load sidecar agentrt --scenario stop --n 500 -- "$BUILD/agentrt" sidecar $UNLIMITED
 load sidecar node --scenario stop --n 500 -- node "$PEER/agent-runner.mjs"
 
 # Distributed: the same load through a coordinator (this driver) and two agentrt nodes on
 # loopback, against in-process. The nodes find the fake claude on their PATH.
 echo "bench: distributed (two nodes)" >&2
 start_node() {  # start_node LOG: prints the node's HOST:PORT once it listens
-  PATH="$FAKE:$PATH" "$BUILD/agentrt" node --listen 127.0.0.1:0 --state-dir "$1.state" > "$1" 2>&1 &
+  PATH="$FAKE:$PATH" "$BUILD/agentrt" node --listen 127.0.0.1:0 --state-dir "$1.state" $UNLIMITED > "$1" 2>&1 &
   for _ in $(seq 100); do
     grep -q 'listening on' "$1" 2>/dev/null && break
     sleep 0.1
@@ -99,7 +102,7 @@ pkill -f "$BUILD/agentrt node" || true
 # The peer's own driver and table, unchanged, for both.
 echo "bench: peer driver (shared/peers/node-sidecar/run.sh)" >&2
 for who in node agentrt; do
-  if [ "$who" = node ]; then set --; else set -- "$BUILD/agentrt" sidecar; fi
+  if [ "$who" = node ]; then set --; else set -- "$BUILD/agentrt" sidecar $UNLIMITED; fi
   (cd "$PEER" && REPS=1 NS="${PEER_DRIVER_NS:-1 10 100 500}" OUT="$PEER/results-$who.jsonl" NAME=$who \
     SEED="$SHARED/seeds/000_f90a911268d473d8.txt" sh run.sh "$@" >&2) || true
   tag "peer-$who" < "$PEER/results-$who.jsonl"

@@ -53,6 +53,8 @@ runtime_options to_runtime(const engine_options& opts) {
   }
   r.cluster.tls = {opts.tls_certificate, opts.tls_key, opts.tls_ca};
   r.journal.dir = opts.journal_dir;
+  r.admission.max_sessions = opts.max_sessions;
+  if (opts.max_per_provider) r.admission.max_per_provider = *opts.max_per_provider;
   return r;
 }
 

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct engine_options {
   // Keep the journal of sessions here (docs/reliability.md); empty: none. One engine per
   // directory: the constructor throws std::runtime_error when another runtime holds it.
   std::string journal_dir;
+  // Admission control (docs/reliability.md): agents running at once, in all (0: no limit) and
+  // per provider (a provider not named: no limit of its own; unset: the runtime's default,
+  // claude 3); the rest wait, queued.
+  std::size_t max_sessions = 0;
+  std::optional<std::map<std::string, std::size_t>> max_per_provider;
 };
 
 // What a subscription is told. Unset members are not called.

@@ -154,3 +154,44 @@ TEST(Engine, UnsubscribedCallbacksAreNotCalledAndTheDestructorStopsSessions) {
 }
 
 }  // namespace
+
+namespace {
+
+// How many of `n` hanging sessions of the fake agent run at once.
+std::size_t running_sessions(const agentrt::engine_options& o, int n) {
+  recorder r;  // outlives the engine, whose destructor still delivers the last events
+  agentrt::engine engine{o};
+  engine.subscribe("", r.callbacks());
+  for (int i = 0; i < n; ++i) {
+    agentrt::query_command q;
+    q.session_id = "h" + std::to_string(i);
+    q.provider = "fake";
+    q.prompt = "p";
+    q.provider_config = R"({"misbehave":"hang"})";
+    EXPECT_TRUE(engine.start(q));
+  }
+  {  // every one is running or queued
+    std::unique_lock<std::mutex> lock{r.mutex};
+    EXPECT_TRUE(r.changed.wait_for(lock, 10s, [&] {
+      return std::count_if(r.events.begin(), r.events.end(), [](const std::string& e) {
+               return e.find(" status queued") != std::string::npos ||
+                      e.find(" status running") != std::string::npos;
+             }) == n;
+    }));
+  }
+  std::size_t running = 0;
+  for (const auto& s : engine.list()) running += s.status == agentrt::session_status::running;
+  return running;
+}
+
+}  // namespace
+
+TEST(Engine, AdmissionLimitsAreTheEnginesOptions) {
+  EXPECT_EQ(running_sessions(options(), 4), 4u);  // the fake provider has no default limit
+  auto limited = options();
+  limited.max_per_provider = std::map<std::string, std::size_t>{{"fake", 2}};
+  EXPECT_EQ(running_sessions(limited, 4), 2u);
+  limited.max_per_provider.reset();
+  limited.max_sessions = 3;
+  EXPECT_EQ(running_sessions(limited, 4), 3u);
+}

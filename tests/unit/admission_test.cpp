@@ -31,7 +31,7 @@ TEST(Admission, WaitingRunsStartInTheOrderTheyCame) {
   EXPECT_EQ(a.request("2", "p"), 1u);
   EXPECT_EQ(a.request("3", "p"), 2u);
   EXPECT_EQ(a.release("1"), strings{"2"});
-  EXPECT_EQ(a.position("3"), 1u);
+  EXPECT_EQ(a.places().at("3"), 1u);
   EXPECT_EQ(a.release("2"), strings{"3"});
   EXPECT_EQ(a.release("3"), strings{});
 }
@@ -55,7 +55,7 @@ TEST(Admission, AWaitingRunThatIsWithdrawnGivesUpItsPlace) {
   a.request("2", "p");
   a.request("3", "p");
   EXPECT_EQ(a.release("2"), strings{});
-  EXPECT_EQ(a.position("3"), 1u);
+  EXPECT_EQ(a.places().at("3"), 1u);
   EXPECT_EQ(a.release("1"), strings{"3"});
 }
 
