@@ -5,6 +5,8 @@
 #include <caf/actor.hpp>
 #include <caf/send.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -14,9 +16,22 @@
 namespace agentrt {
 
 // Holds the running child of one run once it started; shared by the bridge (which fills it), the
-// session (which signals the child) and the process reader (which returns pipe credit).
+// session (which signals the child) and the process reader (which returns pipe credit). Also
+// when the child last wrote output, for the session's inactivity watchdog.
 class child_slot {
  public:
+  using clock = std::chrono::steady_clock;
+
+  // The bridge, on output: true once after wake_on_output() (the session waits to hear of it).
+  bool note_output() {
+    last_output_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    return wake_.load(std::memory_order_relaxed) && wake_.exchange(false);
+  }
+  clock::time_point last_output() const {
+    return clock::time_point{clock::duration{last_output_.load(std::memory_order_relaxed)}};
+  }
+  void wake_on_output() { wake_.store(true); }
+
   std::shared_ptr<process::running_agent> get() const {
     std::lock_guard<std::mutex> guard{mutex_};
     return child_;
@@ -29,6 +44,8 @@ class child_slot {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<process::running_agent> child_;
+  std::atomic<clock::rep> last_output_{0};
+  std::atomic<bool> wake_{false};
 };
 
 class child_bridge final : public process::agent_observer {
@@ -49,6 +66,7 @@ class child_bridge final : public process::agent_observer {
     caf::anon_send(session_, child_spawn_failed{generation_, std::move(error)});
   }
   void on_output(process::pipe_stream s, std::string bytes) override {
+    if (slot_->note_output()) caf::anon_send(session_, output_resumed{generation_});
     caf::anon_send(reader_, output_chunk{to_stream(s), std::move(bytes)});
   }
   void on_output_closed(process::pipe_stream s) override {

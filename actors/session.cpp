@@ -49,6 +49,10 @@ struct session_actor_state {
   std::uint64_t recovery_token = 0;
   bool recovery_pending = false;
   bool run_has_provider_session = false;  // the current run reported a session id of its own
+  int stall_restarts = 0;
+  // The watchdog counts silence from the later of this (the run's launch, a prompt written to
+  // it) and the child's last output.
+  std::chrono::steady_clock::time_point quiet_since;
 
   static inline const char* name = "session";
 };
@@ -91,11 +95,19 @@ std::shared_ptr<process::running_agent> current_child(session_actor* self) {
   return self->state.child->get();
 }
 
+std::chrono::milliseconds stall_after(const session_actor_state& st) {
+  return st.query.stall_timeout_ms >= 0 ? std::chrono::milliseconds{st.query.stall_timeout_ms}
+                                        : st.env.policy.watchdog.stall_after;
+}
+
 // Spawns the current run's agent (or starts its chat).
 void launch_run(session_actor* self) {
   auto& st = self->state;
   st.launched = true;
   publish_status(self);
+  st.quiet_since = std::chrono::steady_clock::now();
+  if (auto after = stall_after(st); after.count() > 0)
+    self->delayed_send(self, after, watchdog_tick{st.info.generation});
   auto plan = providers::plan_launch(st.query, *st.env.launch);
   if (auto* error = std::get_if<std::string>(&plan)) {
     apply(self, st.run.on_spawn_failed(std::move(*error)));
@@ -159,6 +171,24 @@ void signal_run(session_actor* self, int sig) {
   if (auto child = current_child(self)) child->signal_group(sig);
 }
 
+// Ends the launched run's process: asked on stdin first when the agent has a way, then SIGTERM to
+// its group, then SIGKILL.
+void end_run(session_actor* self) {
+  auto& st = self->state;
+  auto gen = st.info.generation;
+  auto child = current_child(self);
+  if (!st.stop_input.empty() && child) {
+    child->write_input(st.stop_input);
+    child->close_input();
+    self->delayed_send(self, st.env.policy.quit_grace, kill_tick{gen, SIGTERM});
+    self->delayed_send(self, st.env.policy.quit_grace + st.env.policy.stop_grace,
+                       kill_tick{gen, SIGKILL});
+  } else {
+    signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts
+    self->delayed_send(self, st.env.policy.stop_grace, kill_tick{gen, SIGKILL});
+  }
+}
+
 // `reason` (a crossed budget) makes the run end as an error with that text, not `stopped`.
 caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
   auto& st = self->state;
@@ -177,19 +207,9 @@ caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
     return command_ack{st.info.session_id};
   }
   if (!st.run.stop_requested()) {
+    bool ending = st.run.stall_timed_out();  // the watchdog is ending it already
     st.run.on_stop_requested(std::move(reason));
-    auto gen = st.info.generation;
-    auto child = current_child(self);
-    if (!st.stop_input.empty() && child) {  // ask first, then signal
-      child->write_input(st.stop_input);
-      child->close_input();
-      self->delayed_send(self, st.env.policy.quit_grace, kill_tick{gen, SIGTERM});
-      self->delayed_send(self, st.env.policy.quit_grace + st.env.policy.stop_grace,
-                         kill_tick{gen, SIGKILL});
-    } else {
-      signal_run(self, SIGTERM);  // a spawn still in flight is signalled when it starts
-      self->delayed_send(self, st.env.policy.stop_grace, kill_tick{gen, SIGKILL});
-    }
+    if (!ending) end_run(self);
   }
   return command_ack{st.info.session_id};
 }
@@ -222,6 +242,7 @@ caf::result<command_ack> follow_up(session_actor* self, std::string prompt) {
   auto child = current_child(self);
   if (st.takes_stdin_prompts && child && !st.run.exited() && !st.run.stop_requested()) {
     child->write_input(providers::stdin_prompt(st.query.provider, prompt));
+    st.quiet_since = std::chrono::steady_clock::now();
     return command_ack{st.info.session_id};
   }
   if (!is_terminal(st.run.status()))
@@ -256,6 +277,21 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds delay, double ji
   return std::chrono::milliseconds{static_cast<std::int64_t>(delay.count() * factor(random))};
 }
 
+// A run the watchdog ended: restarted after the first backoff when the policy says so and the
+// session has restarts left.
+std::chrono::milliseconds plan_stall_restart(session_actor* self) {
+  auto& st = self->state;
+  const auto& watchdog = st.env.policy.watchdog;
+  if (watchdog.action != stall_action::restart) return {};
+  if (st.stall_restarts >= watchdog.max_restarts) {
+    st.run.amend_error("; gave up after " + std::to_string(st.stall_restarts) + " restarts");
+    return {};
+  }
+  ++st.stall_restarts;
+  st.recovery_pending = true;
+  return with_jitter(st.env.policy.restart.backoff, st.env.policy.restart.jitter);
+}
+
 // The run just ended. Decides whether it is retried (rate_limit, overloaded) or restarted (a
 // crash), and after how long; a crash past the restart limit gets "gave up" in its error.
 std::chrono::milliseconds plan_recovery(session_actor* self) {
@@ -274,6 +310,7 @@ std::chrono::milliseconds plan_recovery(session_actor* self) {
       std::min(std::chrono::milliseconds{cls.retry_after_ms}, policy.max_retry_delay),
       policy.jitter);
   }
+  if (st.run.stall_timed_out()) return plan_stall_restart(self);
   int max_restarts = st.query.max_restarts >= 0 ? st.query.max_restarts : policy.max_restarts;
   if (!st.run.crashed() || max_restarts <= 0) return {};
   auto now = std::chrono::steady_clock::now();
@@ -300,6 +337,50 @@ void recover(session_actor* self, const recovery_tick& tick) {
     st.query.prompt = "Continue where you left off.";
   }
   start_run(self);
+}
+
+// Silence counts while the agent should be producing output: not while it waits, queued, or
+// interactive and idle, for a prompt.
+bool silence_counts(const session_actor_state& st) {
+  auto s = st.run.status();
+  return s == session_status::starting || s == session_status::running ||
+         s == session_status::stalled || (s == session_status::idle && !st.takes_stdin_prompts);
+}
+
+// Looks at the current run after `quiet` of silence: marks it stalled, wakes it, or gives up on
+// it. Returns when to look next, nothing once the run is being ended.
+std::optional<std::chrono::milliseconds> look(session_actor* self, std::chrono::milliseconds quiet,
+                                              std::chrono::milliseconds after) {
+  auto& st = self->state;
+  const auto& watchdog = st.env.policy.watchdog;
+  if (!silence_counts(st)) return after;
+  if (quiet < after) {
+    apply(self, st.run.on_output_resumed());
+    return after - quiet;
+  }
+  if (st.run.status() != session_status::stalled) {
+    apply(self, st.run.on_stalled());
+    return watchdog.action == stall_action::report ? after : watchdog.act_after;
+  }
+  if (watchdog.action == stall_action::report) return after;
+  if (quiet < after + watchdog.act_after) return after + watchdog.act_after - quiet;
+  char why[64];
+  std::snprintf(why, sizeof why, "stalled: no output for %.1f s", quiet.count() / 1000.0);
+  st.run.on_stall_timeout(why);
+  end_run(self);
+  return std::nullopt;
+}
+
+// One chain of watchdog ticks per run, from its launch to its end.
+void watch(session_actor* self) {
+  auto& st = self->state;
+  auto after = stall_after(st);
+  if (is_terminal(st.run.status()) || st.run.stall_timed_out() || after.count() <= 0) return;
+  st.child->wake_on_output();  // before reading the time, so that no output is missed
+  auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - std::max(st.quiet_since, st.child->last_output()));
+  if (auto next = look(self, quiet, after))
+    self->delayed_send(self, *next, watchdog_tick{st.info.generation});
 }
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
@@ -336,6 +417,12 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const interrupt_command&) { return interrupt(self); },
     [self](const admission_reply& reply) { on_admission(self, reply); },
     [self](const recovery_tick& tick) { recover(self, tick); },
+    [self](const watchdog_tick& tick) {
+      if (current(self, tick.generation)) watch(self);
+    },
+    [self](const output_resumed& resumed) {
+      if (current(self, resumed.generation)) apply(self, self->state.run.on_output_resumed());
+    },
     [self](const stop_command&) { return stop(self); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace agentrt {
 
@@ -22,6 +23,24 @@ struct restart_policy {
   std::chrono::milliseconds max_retry_delay{60000};  // caps the error class's delay
 };
 
+// The inactivity watchdog, for the known hangs of the agent CLIs (a stream that stops mid-turn, a
+// process that never exits after its final result): a run with no output for stall_after is
+// `stalled` (output again: it is what it was before); silent act_after longer, `action` applies.
+// Silence counts while the agent starts, runs a turn, or has its final result and should exit;
+// not while an interactive agent waits for a prompt.
+enum class stall_action : std::uint8_t {
+  report,   // only the status
+  stop,     // the run is killed and ends as an error "stalled: ..." (done if its result was in)
+  restart,  // the same, then it runs again resuming its conversation, max_restarts per session
+};
+
+struct watchdog_policy {
+  std::chrono::milliseconds stall_after{300000};  // 0: no watchdog
+  std::chrono::milliseconds act_after{300000};
+  stall_action action = stall_action::stop;
+  int max_restarts = 3;
+};
+
 struct session_policy {
   // stop: SIGTERM to the process group, SIGKILL when it still runs after this.
   std::chrono::milliseconds stop_grace{5000};
@@ -35,6 +54,7 @@ struct session_policy {
   // Longer stdout lines are skipped and reported.
   std::size_t max_line_bytes = 10 * 1024 * 1024;
   restart_policy restart;
+  watchdog_policy watchdog;
 };
 
 }  // namespace agentrt

@@ -23,7 +23,9 @@ std::optional<session_status> session_state::on_withdrawn() {
 }
 
 std::optional<session_status> session_state::on_spawned() {
-  if (status_ != session_status::starting) return std::nullopt;
+  bool stalled_starting =
+    status_ == session_status::stalled && before_stall_ == session_status::starting;
+  if (status_ != session_status::starting && !stalled_starting) return std::nullopt;
   return set(session_status::running);
 }
 
@@ -59,6 +61,18 @@ std::optional<session_status> session_state::on_exited(int exit_code, int signal
   return settle();
 }
 
+std::optional<session_status> session_state::on_stalled() {
+  if (status_ != session_status::starting && status_ != session_status::running &&
+      status_ != session_status::idle)
+    return std::nullopt;
+  before_stall_ = status_;
+  return set(session_status::stalled);
+}
+
+std::optional<session_status> session_state::on_output_resumed() {
+  return status_ == session_status::stalled ? set(before_stall_) : std::nullopt;
+}
+
 std::optional<session_status> session_state::on_drained() {
   drained_ = true;
   return settle();
@@ -76,6 +90,10 @@ std::optional<session_status> session_state::settle() {
     return set(session_status::error);
   }
   if (last_turn_ == turn_outcome::ok) return set(session_status::done);
+  if (stall_timed_out()) {
+    error_ = stall_error_;
+    return set(session_status::error);
+  }
   error_ =
     signal_ > 0
       ? "the agent was killed by signal " + std::to_string(signal_) + " before its final result"

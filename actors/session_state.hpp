@@ -6,12 +6,14 @@
 //   starting --spawned--> running --turn ended--> idle --turn started--> running
 //   any live state --exited and output drained--> done | error | stopped
 //   starting --spawn failed--> error
+//   starting | running | idle --silent (watchdog)--> stalled --output--> what it was
 //
 // The terminal status is decided only once the process has exited AND its output was drained,
 // so it always follows the last message. The stream decides first, the exit status second:
 //   stop requested                 -> stopped (error, with the reason, when it had one: a budget)
 //   last turn ended with an error  -> error (the stream's error text)
 //   last turn ended successfully   -> done
+//   the watchdog gave up on it     -> error ("stalled: ...")
 //   no final result                -> error ("exited with code N / killed by signal S without a
 //                                     final result")
 
@@ -31,8 +33,9 @@ class session_state {
   int signal() const { return signal_; }
   bool exited() const { return exited_; }
   bool stop_requested() const { return stop_requested_; }
-  // Ended as an error with no stop asked and no error result from the agent: killed, or gone
-  // without a final result (what a supervisor restarts). A spawn failure is no crash.
+  bool stall_timed_out() const { return !stall_error_.empty(); }
+  // Ended as an error with no stop asked and no error result from the agent: killed, stalled, or
+  // gone without a final result (what a supervisor restarts). A spawn failure is no crash.
   bool crashed() const {
     return status_ == session_status::error && !stop_requested_ && !spawn_failed_ &&
            last_turn_ != turn_outcome::failed;
@@ -52,6 +55,12 @@ class session_state {
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
   }
   std::optional<session_status> on_exited(int exit_code, int signal);
+  // The watchdog saw no output for its time; output came again.
+  std::optional<session_status> on_stalled();
+  std::optional<session_status> on_output_resumed();
+  // The watchdog gives up on the stalled run (which is then killed): it ends as an error `why`,
+  // unless its final result was in.
+  void on_stall_timeout(std::string why) { stall_error_ = std::move(why); }
   // Adds to the error of an ended run (why nothing follows it).
   void amend_error(const std::string& more) { error_ += more; }
   std::optional<session_status> on_drained();
@@ -71,6 +80,8 @@ class session_state {
   bool stop_requested_ = false;
   bool spawn_failed_ = false;
   std::string stop_reason_;
+  std::string stall_error_;
+  session_status before_stall_ = session_status::running;
   int exit_code_ = -1;
   int signal_ = -1;
 };

@@ -30,13 +30,15 @@ struct query_command {
   std::string provider_config;  // a JSON object as text, provider specific
   std::string node;             // through a coordinator: the node to run on (empty: least loaded)
   std::int32_t max_restarts = -1;  // crashes restarted (restart_policy); -1: the runtime's default
+  std::int64_t stall_timeout_ms = -1;  // the watchdog's stall_after; 0: none, -1: the runtime's
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_command& x) {
   return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
            x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode, x.system_prompt,
-           x.additional_directories, x.extra_env, x.provider_config, x.node, x.max_restarts);
+           x.additional_directories, x.extra_env, x.provider_config, x.node, x.max_restarts,
+           x.stall_timeout_ms);
 }
 
 // A follow-up prompt. A live session that reads prompts from stdin (claude with

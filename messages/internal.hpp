@@ -193,6 +193,26 @@ typename Inspector::result_type inspect(Inspector& f, recovery_tick& x) {
   return f(caf::meta::type_name("recovery_tick"), x.token);
 }
 
+// The inactivity watchdog's next look at the run (session -> itself).
+struct watchdog_tick {
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watchdog_tick& x) {
+  return f(caf::meta::type_name("watchdog_tick"), x.generation);
+}
+
+// A stalled run wrote output again (I/O layer -> session).
+struct output_resumed {
+  std::uint64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_resumed& x) {
+  return f(caf::meta::type_name("output_resumed"), x.generation);
+}
+
 // A new run of the session begins (session -> message adapter): a fresh provider adapter.
 struct run_started {
   std::uint64_t generation = 0;

@@ -5,8 +5,8 @@
 namespace agentrt {
 
 namespace {
-constexpr std::array<std::string_view, 8> names{"starting", "running", "idle",   "done",
-                                                "error",    "stopped", "queued", "interrupted"};
+constexpr std::array<std::string_view, 9> names{
+  "starting", "running", "idle", "done", "error", "stopped", "queued", "interrupted", "stalled"};
 }
 
 std::string_view to_string(session_status s) {

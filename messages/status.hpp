@@ -9,7 +9,7 @@ namespace agentrt {
 
 // [queued ->] starting -> running <-> idle -> done | error | stopped. A terminal session may run
 // again (a new query with the same id), which starts a new generation from `queued` or
-// `starting`.
+// `starting`. A live run with no output for the watchdog's time is `stalled` until output comes.
 enum class session_status : std::uint8_t {
   starting,     // the agent's process is being spawned
   running,      // the process lives and a turn is in progress
@@ -19,6 +19,7 @@ enum class session_status : std::uint8_t {
   stopped,      // ended by a stop request
   queued,       // waiting for a free slot (admission control); no process yet
   interrupted,  // journal records only: the session was live when its runtime died
+  stalled,      // live, but no output for the inactivity watchdog's time
 };
 
 std::string_view to_string(session_status s);

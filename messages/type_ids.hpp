@@ -48,6 +48,8 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::run_started))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::recovery_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_request))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::admission_reply))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::watchdog_tick))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::output_resumed))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::host_line))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::drain_request))

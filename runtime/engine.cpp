@@ -44,6 +44,8 @@ runtime_options to_runtime(const engine_options& opts) {
   runtime_options r;
   r.policy.stop_grace = opts.stop_grace;
   r.policy.cleanup_grace = opts.cleanup_grace;
+  r.policy.watchdog.stall_after = r.policy.watchdog.act_after = opts.stall_timeout;
+  r.policy.watchdog.action = opts.restart_stalled ? stall_action::restart : stall_action::stop;
   r.launch.binaries = opts.binaries;
   r.scheduler_threads = opts.threads;
   for (const auto& text : opts.nodes) {

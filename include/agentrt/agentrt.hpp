@@ -49,6 +49,11 @@ struct engine_options {
   // claude 3); the rest wait, queued.
   std::size_t max_sessions = 0;
   std::optional<std::map<std::string, std::size_t>> max_per_provider;
+  // The inactivity watchdog: an agent silent this long is `stalled`, silent as long again it is
+  // stopped (status error "stalled: ...") or, with restart_stalled, restarted resuming its
+  // conversation (3 times per session at most). 0: no watchdog. query.stall_timeout_ms overrides.
+  std::chrono::milliseconds stall_timeout{300000};
+  bool restart_stalled = false;
 };
 
 // What a subscription is told. Unset members are not called.

@@ -53,6 +53,8 @@ struct session_flags {
   bool no_journal = false;
   int max_sessions = 0;
   std::vector<std::string> per_provider;  // PROVIDER=N
+  std::int64_t stall_timeout_s = agentrt::session_policy{}.watchdog.stall_after.count() / 1000;
+  std::string on_stall = "stop";
 };
 
 void add_state_dir_option(CLI::App* cmd, std::string& dir) {
@@ -82,10 +84,27 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
     ->add_option("--max-per-provider", flags.per_provider,
                  "PROVIDER=N: agents of one provider at once (repeat; default claude=3)")
     ->check(check_provider_limit);
+  cmd
+    ->add_option("--stall-timeout", flags.stall_timeout_s,
+                 "Seconds without output before an agent is `stalled` (0: no watchdog)")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  cmd
+    ->add_option("--on-stall", flags.on_stall,
+                 "What as long a silence again does to a stalled agent: report (nothing more), "
+                 "stop, restart (resuming, 3 times at most)")
+    ->check(CLI::IsMember({"report", "stop", "restart"}))
+    ->capture_default_str();
 }
 
 void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   if (!flags.no_journal) runtime.journal.dir = flags.state_dir;
+  auto& watchdog = runtime.policy.watchdog;
+  watchdog.stall_after = std::chrono::seconds{flags.stall_timeout_s};
+  watchdog.act_after = watchdog.stall_after;
+  watchdog.action = flags.on_stall == "report"    ? agentrt::stall_action::report
+                    : flags.on_stall == "restart" ? agentrt::stall_action::restart
+                                                  : agentrt::stall_action::stop;
   auto& policy = runtime.admission;
   policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& text : flags.per_provider) {

@@ -13,6 +13,7 @@
 // Misbehaviours (combinable):
 //   crash            die by SIGSEGV halfway through
 //   hang             write the first line, then wait forever
+//   linger           write every line, the result too, then wait forever instead of exiting
 //   ignore-sigterm   ignore SIGTERM (and SIGINT)
 //   fork-grandchild  fork a grandchild that keeps stdout/stderr open and sleeps; both pids go to
 //                    stderr as "fake-agent: pid PID grandchild PID"
@@ -66,9 +67,9 @@ struct options {
 }
 
 options parse(int argc, char** argv) {
-  static const std::set<std::string> modes = {"crash",           "hang",      "ignore-sigterm",
-                                              "fork-grandchild", "huge-line", "garbage",
-                                              "no-newline",      "no-result", "burst"};
+  static const std::set<std::string> modes = {
+    "crash",     "hang",    "linger",     "ignore-sigterm", "fork-grandchild",
+    "huge-line", "garbage", "no-newline", "no-result",      "burst"};
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -323,6 +324,7 @@ int main(int argc, char** argv) {
     if (!has("burst") || last) write_all(std::exchange(held, {}));
     if (i == 0 && has("hang")) pause_forever();
   }
+  if (has("linger")) pause_forever();
   bool is_error =
     has_result && !has("no-result") && lines.back().find("\"is_error\":true") != std::string::npos;
   return is_error ? 1 : 0;

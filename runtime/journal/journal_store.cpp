@@ -148,7 +148,7 @@ std::unique_ptr<store> store::open(const std::string& dir) {
   // We hold the lock: whatever is still live was left by a runtime that died.
   s->exec(
     "UPDATE sessions SET status='interrupted', pid=0 "
-    "WHERE status IN ('starting','running','idle','queued');");
+    "WHERE status NOT IN ('done','error','stopped','interrupted');");
   return s;
 }
 

@@ -89,6 +89,7 @@ request parse_query(const json& obj) {
   q.model = f.text("model");
   q.max_turns = f.count("maxTurns", 1000000, 0);
   q.max_restarts = f.count("maxRestarts", 1000, -1);
+  q.stall_timeout_ms = f.count("stallTimeoutMs", 1000000000, -1);
   q.max_budget_usd = f.number("maxBudgetUsd");
   q.resume_id = f.text("resumeSessionId");
   q.permission_mode = f.text("permissionMode");

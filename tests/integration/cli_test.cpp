@@ -45,6 +45,21 @@ TEST(Cli, RunExitsNonZeroWhenASessionFails) {
   EXPECT_NE(all.find("status error (exit 1): API Error: 429"), std::string::npos) << all;
 }
 
+TEST(Cli, TheWatchdogFlagsEndAHungAgent) {
+  cli_process cli{{"run", "--json", "--provider-config", R"({"misbehave":"hang"})",
+                   "--stall-timeout", "1", "--on-stall", "stop", "x"}};
+  std::vector<std::string> statuses;
+  for (std::string line; cli.read_line(line);) {
+    auto event = json::parse(line);
+    if (event["kind"] == "status") statuses.push_back(event["status"]);
+    if (event["kind"] == "status" && event["status"] == "error") {
+      EXPECT_EQ(event["error"].get<std::string>().rfind("stalled: no output for", 0), 0u) << line;
+    }
+  }
+  EXPECT_EQ(cli.wait_exit(), 1);
+  EXPECT_EQ(statuses, (std::vector<std::string>{"starting", "running", "stalled", "error"}));
+}
+
 TEST(Cli, DemoRunsAndEveryDemoSessionEndsAsExpected) {
   cli_process cli{{"demo"}};
   std::string all;

@@ -699,3 +699,79 @@ TEST(Runtime, ARateLimitedRunIsRetriedABoundedNumberOfTimesAndAStopCallsARetryOf
   std::this_thread::sleep_for(800ms);
   EXPECT_EQ(ended_generations(events2.sessions["off"]), (std::vector<std::uint64_t>{1}));
 }
+
+namespace {
+
+bool saw(const test::session_record& s, session_status status) {
+  for (const auto& st : s.statuses)
+    if (st.status == status) return true;
+  return false;
+}
+
+runtime_options watchdog_options(stall_action action) {
+  auto opts = test_options();
+  opts.policy.watchdog.stall_after = 200ms;
+  opts.policy.watchdog.act_after = 800ms;
+  opts.policy.watchdog.action = action;
+  opts.policy.watchdog.max_restarts = 1;
+  opts.policy.restart.backoff = 50ms;
+  return opts;
+}
+
+}  // namespace
+
+TEST(Runtime, TheWatchdogMarksASilentAgentStalledWakesItOnOutputAndEndsAHungOne) {
+  runtime rt{watchdog_options(stall_action::stop)};
+  event_collector events{rt};
+  // Gaps of 400 ms: stalled after 200, awake again well before the 1000 it would take to end it.
+  ASSERT_TRUE(rt.query(fake_query("slow", R"({"delayMs":400})")));
+  ASSERT_TRUE(rt.query(fake_query("hung", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(rt.query(fake_query("lingering", R"({"misbehave":"linger"})")));
+  auto quiet = fake_query("unwatched", R"({"misbehave":"hang"})");
+  quiet.stall_timeout_ms = 0;  // this session has no watchdog
+  ASSERT_TRUE(rt.query(quiet));
+  ASSERT_TRUE(events.wait_terminal({"slow", "hung", "lingering"}, 15s));
+
+  const auto& slow = events.sessions["slow"];
+  EXPECT_EQ(slow.last_status(), session_status::done)
+    << ::testing::PrintToString(status_names(slow));
+  auto names = status_names(slow);
+  auto stalled = std::find(names.begin(), names.end(), "stalled");
+  ASSERT_NE(stalled, names.end());
+  EXPECT_EQ(*std::next(stalled), "running") << "output wakes a stalled run";
+
+  const auto& hung = events.sessions["hung"];
+  EXPECT_EQ(hung.last_status(), session_status::error);
+  EXPECT_TRUE(saw(hung, session_status::stalled));
+  EXPECT_EQ(hung.statuses.back().error.rfind("stalled: no output for ", 0), 0u)
+    << hung.statuses.back().error;
+  EXPECT_EQ(ended_generations(hung), (std::vector<std::uint64_t>{1})) << "stop: no restart";
+
+  // Its result was in; the process that never exited is ended, and the run is done.
+  const auto& lingering = events.sessions["lingering"];
+  EXPECT_TRUE(saw(lingering, session_status::stalled));
+  EXPECT_EQ(lingering.last_status(), session_status::done);
+
+  EXPECT_FALSE(saw(events.sessions["unwatched"], session_status::stalled));
+  EXPECT_FALSE(events.sessions["unwatched"].terminal());
+  ASSERT_TRUE(rt.stop("unwatched"));
+  ASSERT_TRUE(events.wait_terminal({"unwatched"}, 10s));
+  EXPECT_EQ(rt.host().live_children(), 0u);
+}
+
+TEST(Runtime, AStalledAgentIsRestartedWhenThePolicySaysSoThenGivenUpOn) {
+  runtime rt{watchdog_options(stall_action::restart)};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("hung", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) {
+      return s["hung"].terminal() &&
+             s["hung"].statuses.back().error.find("gave up") != std::string::npos;
+    },
+    15s));
+  const auto& hung = events.sessions["hung"];
+  EXPECT_EQ(ended_generations(hung), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_NE(hung.statuses.back().error.find("stalled: no output"), std::string::npos);
+  EXPECT_NE(hung.statuses.back().error.find("gave up after 1 restarts"), std::string::npos);
+  EXPECT_EQ(rt.host().live_children(), 0u);
+}

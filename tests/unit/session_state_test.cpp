@@ -139,3 +139,50 @@ TEST(SessionState, TurnEventsAfterExitDoNotClaimTheProcessLives) {
 }
 
 }  // namespace
+
+TEST(SessionState, ASilentRunIsStalledUntilOutputComesAgain) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(started());
+  EXPECT_EQ(s.on_stalled(), session_status::stalled);
+  EXPECT_FALSE(is_terminal(session_status::stalled));
+  EXPECT_EQ(s.on_output_resumed(), session_status::running);
+  EXPECT_EQ(s.on_output_resumed(), std::nullopt) << "only a stalled run resumes";
+  s.on_turn(ended_ok());
+  EXPECT_EQ(s.on_stalled(), session_status::stalled);
+  EXPECT_EQ(s.on_output_resumed(), session_status::idle) << "back to what it was";
+}
+
+TEST(SessionState, AStalledTurnEventMovesTheRunOnAndASpawnEndsAStallWhileStarting) {
+  session_state s;
+  EXPECT_EQ(s.on_stalled(), session_status::stalled);
+  EXPECT_EQ(s.on_spawned(), session_status::running);
+  s.on_stalled();
+  EXPECT_EQ(s.on_turn(ended_ok()), session_status::idle);
+}
+
+TEST(SessionState, ARunTheWatchdogGaveUpOnIsAnErrorUnlessItsResultWasIn) {
+  session_state hung;
+  hung.on_spawned();
+  hung.on_turn(started());
+  hung.on_stalled();
+  hung.on_stall_timeout("stalled: no output for 600 s");
+  hung.on_exited(-1, 15);
+  EXPECT_EQ(hung.on_drained(), session_status::error);
+  EXPECT_EQ(hung.error(), "stalled: no output for 600 s");
+  EXPECT_TRUE(hung.crashed()) << "a supervisor may restart it";
+
+  session_state lingering;  // the agent gave its result and never exited
+  lingering.on_spawned();
+  lingering.on_turn(ended_ok());
+  lingering.on_stalled();
+  lingering.on_stall_timeout("stalled: no output for 600 s");
+  lingering.on_exited(-1, 15);
+  EXPECT_EQ(lingering.on_drained(), session_status::done);
+}
+
+TEST(SessionState, NoStallOnceEnded) {
+  session_state s;
+  s.on_spawn_failed("no such file");
+  EXPECT_EQ(s.on_stalled(), std::nullopt);
+}

@@ -32,6 +32,19 @@ TEST(SidecarProtocol, TheSeedsQueryWithEveryKeyNullOrSet) {
   EXPECT_EQ(q->query.extra_env.at("CLAUDE_CONFIG_DIR"), "/cfg");
   EXPECT_EQ(json::parse(q->query.provider_config), json({{"x", 1}}));
   EXPECT_FALSE(q->normalized);
+  EXPECT_EQ(q->query.max_restarts, -1) << "absent: the runtime's policy";
+  EXPECT_EQ(q->query.stall_timeout_ms, -1) << "absent: the runtime's policy";
+}
+
+TEST(SidecarProtocol, TheSupervisionKeysOfAQuery) {
+  auto r = parse_request(
+    R"({"type":"query","sessionId":"s","prompt":"p","maxRestarts":2,"stallTimeoutMs":0})");
+  auto* q = std::get_if<query_request>(&r);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->query.max_restarts, 2);
+  EXPECT_EQ(q->query.stall_timeout_ms, 0) << "0: no watchdog for this session";
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","stallTimeoutMs":-5})"),
+            "query: stallTimeoutMs is out of range");
 }
 
 TEST(SidecarProtocol, BadLinesNameTheirProblem) {
