@@ -8,6 +8,7 @@
 
 #include "actors/forget_reply.hpp"
 #include "actors/subscriber_set.hpp"
+#include "actors/totals_followers.hpp"
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -27,6 +28,7 @@ struct node_link {
   caf::actor supervisor;  // takes the commands
   bool tried = false;     // a first attempt to connect has ended
   std::chrono::milliseconds backoff{0};
+  usage_totals totals;  // as the node reported last (kept when it is lost: that was spent)
 
   bool connected() const { return static_cast<bool>(supervisor); }
 };
@@ -49,6 +51,7 @@ struct coordinator_state {
   std::unordered_map<std::string, placed_session> sessions;
   std::vector<subscribe_command> all_subscribers;  // with an empty session id
   std::vector<caf::typed_response_promise<command_ack>> awaiting_nodes;
+  totals_followers followers;
 
   static inline const char* name = "coordinator";
 };
@@ -171,6 +174,8 @@ void joined(coordinator_actor* self, std::size_t index, caf::node_id id, caf::ac
   // Sent before any command of ours, so it is in place before the first session starts there.
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
                            subscribe_command{"", handle(self), true});
+  request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
+                           totals_subscription{handle(self)});
   first_attempt_over(self, index);
 }
 
@@ -226,6 +231,7 @@ void on_down(coordinator_actor* self, const caf::down_msg& down) {
   };
   drop(st.all_subscribers);
   for (auto& [id, s] : st.sessions) drop(s.subscribers);
+  st.followers.forget(down.source);
 }
 
 // ---- commands ---------------------------------------------------------------------------------
@@ -362,6 +368,28 @@ caf::result<command_ack> subscription(coordinator_actor* self, const Command& cm
   return command_ack{cmd.session_id};
 }
 
+// The sum of what every node reported: spending and budgets (each node keeps its own).
+usage_totals totals(const coordinator_state& st) {
+  usage_totals sum;
+  for (const auto& n : st.nodes) {
+    sum.total_cost_usd += n.totals.total_cost_usd;
+    sum.input_tokens += n.totals.input_tokens;
+    sum.output_tokens += n.totals.output_tokens;
+    sum.budget_usd += n.totals.budget_usd;
+  }
+  return sum;
+}
+
+void on_node_totals(coordinator_actor* self, const usage_totals& reported) {
+  auto& st = self->state;
+  auto sender = self->current_sender();
+  for (auto& n : st.nodes)
+    if (n.connected() && sender == n.supervisor.address()) {
+      n.totals = reported;
+      st.followers.changed(self);
+    }
+}
+
 void clean_up(coordinator_actor* self, const cleanup_tick& tick) {
   auto& sessions = self->state.sessions;
   auto it = sessions.find(tick.session_id);
@@ -373,7 +401,8 @@ void clean_up(coordinator_actor* self, const cleanup_tick& tick) {
 caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
-  for (auto& address : opts.nodes) st.nodes.push_back(node_link{address, {}, {}, {}, false, {}});
+  for (auto& address : opts.nodes)
+    st.nodes.push_back(node_link{address, {}, {}, {}, false, {}, {}});
   st.opts = std::move(opts);
   self->set_down_handler([self](const caf::down_msg& down) { on_down(self, down); });
   for (std::size_t i = 0; i < st.nodes.size(); ++i) dial(self, i);
@@ -386,6 +415,14 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](const subscribe_command& cmd) { return subscription(self, cmd); },
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },
     [self](session_events& batch) { on_events(self, batch); },
+    [self](const totals_command&) { return totals(self->state); },
+    [self](const totals_subscription& sub) -> caf::result<command_ack> {
+      if (!self->state.followers.update(self, sub, totals(self->state)))
+        return make_error(errc::invalid_command, "totals: no subscriber");
+      return command_ack{};
+    },
+    [self](const usage_totals& reported) { on_node_totals(self, reported); },
+    [self](const totals_tick&) { self->state.followers.on_tick(self, totals(self->state)); },
     [self](const connect_tick& tick) { dial(self, tick.index); },
     [self](const cleanup_tick& tick) { clean_up(self, tick); },
     [self](const await_nodes&) -> caf::result<command_ack> {

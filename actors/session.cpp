@@ -27,6 +27,12 @@ std::int64_t wall_clock_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+struct spending {
+  double usd = 0;
+  std::uint64_t input_tokens = 0;
+  std::uint64_t output_tokens = 0;
+};
+
 struct session_actor_state {
   session_env env;
   caf::actor supervisor;
@@ -40,8 +46,8 @@ struct session_actor_state {
   std::string stop_input;            // what asks the current run to quit, before signals
   std::shared_ptr<child_slot> child;
   std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
-  double spent_before_run = 0;                       // USD, by the session's earlier runs
-  double run_cost = 0;                               // USD, by the current run so far
+  spending before_run;                               // by the session's earlier runs
+  spending run_spent;                                // by the current run so far
   // Supervision: when the last crashes were restarted, how many retries were used, and the
   // recovery scheduled (its token; a stop or a new run moves the token on, cancelling it).
   std::deque<std::chrono::steady_clock::time_point> restarts;
@@ -135,7 +141,10 @@ void launch_run(session_actor* self) {
 // Starts a new run (generation) of the session with st.query: at once, or once admitted.
 void start_run(session_actor* self) {
   auto& st = self->state;
-  st.spent_before_run += std::exchange(st.run_cost, 0.0);
+  auto ended = std::exchange(st.run_spent, spending{});
+  st.before_run.usd += ended.usd;
+  st.before_run.input_tokens += ended.input_tokens;
+  st.before_run.output_tokens += ended.output_tokens;
   ++st.recovery_token;  // a recovery still scheduled is not wanted any more
   st.recovery_pending = false;
   st.run_has_provider_session = false;
@@ -227,7 +236,7 @@ std::string usd(double amount) {
 // The session's budget (query.max_budget_usd, 0: none) covers all its runs: "" while money is
 // left, else why not. `crossed`: the spending is over it (a run to stop), not just at it.
 std::string budget_problem(const session_actor_state& st, bool crossed) {
-  double budget = st.query.max_budget_usd, spent = st.spent_before_run + st.run_cost;
+  double budget = st.query.max_budget_usd, spent = st.before_run.usd + st.run_spent.usd;
   if (budget <= 0 || (crossed ? spent <= budget : spent < budget)) return {};
   return "budget exceeded: " + usd(spent) + " spent of " + usd(budget);
 }
@@ -423,7 +432,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const output_resumed& resumed) {
       if (current(self, resumed.generation)) apply(self, self->state.run.on_output_resumed());
     },
-    [self](const stop_command&) { return stop(self); },
+    [self](stop_command& cmd) { return stop(self, std::move(cmd.reason)); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](const child_started& started) {
@@ -454,9 +463,10 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     },
     [self](const cost_update& cost) {
       auto& st = self->state;
-      st.info.total_cost_usd = st.run_cost = cost.total_cost_usd;
-      st.info.input_tokens = cost.input_tokens;
-      st.info.output_tokens = cost.output_tokens;
+      st.run_spent = spending{cost.total_cost_usd, cost.input_tokens, cost.output_tokens};
+      st.info.total_cost_usd = st.before_run.usd + st.run_spent.usd;
+      st.info.input_tokens = st.before_run.input_tokens + st.run_spent.input_tokens;
+      st.info.output_tokens = st.before_run.output_tokens + st.run_spent.output_tokens;
       report(self);
       if (auto problem = budget_problem(st, true); !problem.empty() && !st.run.stop_requested())
         (void)stop(self, std::move(problem));

@@ -3,9 +3,11 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 
+#include "actors/totals_followers.hpp"
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -32,6 +34,9 @@ struct supervisor_state {
   // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
   std::unordered_map<std::string, session_info> past;
   admission_control admission;
+  usage_totals totals;  // with the global budget
+  totals_followers followers;
+  bool budget_crossed = false;  // every session was stopped for it
 
   static inline const char* name = "supervisor";
 };
@@ -119,9 +124,24 @@ command_ack launch(supervisor_actor* self, query_command q) {
   return command_ack{id};
 }
 
+std::string usd(double amount) {
+  char text[32];
+  std::snprintf(text, sizeof text, "$%.4f", amount);
+  return text;
+}
+
+// "" while the runtime's budget (if any) has money left, else why no run may start.
+std::string global_budget_problem(const usage_totals& totals) {
+  if (totals.budget_usd <= 0 || totals.total_cost_usd < totals.budget_usd) return {};
+  return "global budget exceeded: " + usd(totals.total_cost_usd) + " spent of " +
+         usd(totals.budget_usd);
+}
+
 caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
   auto& st = self->state;
   if (auto problem = validate(q); !problem.empty())
+    return make_error(errc::invalid_command, std::move(problem));
+  if (auto problem = global_budget_problem(st.totals); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
     return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
@@ -135,6 +155,8 @@ caf::error not_found() {
 // A table session takes it as a follow-up; a past one runs again from its journaled query.
 caf::result<command_ack> resume(supervisor_actor* self, resume_command& cmd) {
   auto& st = self->state;
+  if (auto problem = global_budget_problem(st.totals); !problem.empty())
+    return make_error(errc::invalid_command, std::move(problem));
   if (cmd.prompt.empty()) cmd.prompt = "Continue.";
   if (auto* entry = find(self, cmd.session_id))
     return forward_run(self, *entry, prompt_command{cmd.session_id, cmd.prompt});
@@ -214,9 +236,29 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
   return command_ack{};
 }
 
+// A session's spending grew (its reports count over all its runs): so do the totals. Once they
+// cross the global budget every session is stopped, as an error saying so.
+void add_spending(supervisor_actor* self, const session_info& before, const session_info& now) {
+  auto& st = self->state;
+  if (now.total_cost_usd == before.total_cost_usd && now.input_tokens == before.input_tokens &&
+      now.output_tokens == before.output_tokens)
+    return;
+  st.totals.total_cost_usd += now.total_cost_usd - before.total_cost_usd;
+  st.totals.input_tokens += now.input_tokens - before.input_tokens;
+  st.totals.output_tokens += now.output_tokens - before.output_tokens;
+  st.followers.changed(self);
+  if (st.totals.budget_usd <= 0 || st.totals.total_cost_usd <= st.totals.budget_usd ||
+      std::exchange(st.budget_crossed, true))
+    return;
+  auto problem = global_budget_problem(st.totals);
+  for (const auto& [id, entry] : st.sessions)
+    caf::anon_send(entry.actor, stop_command{id, problem});
+}
+
 void update(supervisor_actor* self, const session_info& info) {
   auto* entry = find(self, info.session_id);
   if (entry == nullptr || info.generation < entry->info.generation) return;
+  add_spending(self, entry->info, info);
   // A run that ended gives up its slot (or its place); an older run's report does not.
   if (is_terminal(info.status) && info.generation >= entry->admitted_generation)
     admit(self, self->state.admission.release(info.session_id));
@@ -248,10 +290,12 @@ void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
   retire(self, it);
 }
 
-caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<session_info> past) {
+caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<session_info> past,
+                         double global_budget_usd) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
+  st.totals.budget_usd = global_budget_usd;
   if (env.admission) st.admission = admission_control{*env.admission};
   if (env.journal) {
     st.all_subscribers.push_back(subscribe_command{{}, env.journal, false, false, 0});
@@ -271,12 +315,15 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
         admit(self, self->state.admission.release(id));
         return;
       }
+    self->state.followers.forget(down.source);
   });
   return {
     [self](query_command& q) { return start(self, q); },
     [self](prompt_command& cmd) -> caf::result<command_ack> {
       auto* entry = find(self, cmd.session_id);
       if (entry == nullptr) return not_found();
+      if (auto problem = global_budget_problem(self->state.totals); !problem.empty())
+        return make_error(errc::invalid_command, std::move(problem));
       return forward_run(self, *entry, std::move(cmd));
     },
     [self](stop_command& cmd) { return route(self, cmd); },
@@ -284,6 +331,13 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](resume_command& cmd) { return resume(self, cmd); },
+    [self](const totals_command&) { return self->state.totals; },
+    [self](const totals_subscription& sub) -> caf::result<command_ack> {
+      if (!self->state.followers.update(self, sub, self->state.totals))
+        return make_error(errc::invalid_command, "totals: no subscriber");
+      return command_ack{};
+    },
+    [self](const totals_tick&) { self->state.followers.on_tick(self, self->state.totals); },
     [self](const admission_request& req) { on_admission_request(self, req); },
     [self](const list_command&) {
       session_list list;
@@ -305,9 +359,9 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
 
 }  // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& sys, session_env env,
-                            std::vector<session_info> past) {
-  return sys.spawn(supervisor, env, std::move(past));
+caf::actor spawn_supervisor(caf::actor_system& sys, session_env env, std::vector<session_info> past,
+                            double global_budget_usd) {
+  return sys.spawn(supervisor, env, std::move(past), global_budget_usd);
 }
 
 }  // namespace agentrt

@@ -9,6 +9,9 @@
 // session's generation, so a session that ran again meanwhile stays.
 // resume: a finished session (in the table or only in the journal) runs again with the
 // provider's resume and its latest query.
+// totals: what all sessions spent (usage_totals), asked for or followed (totals_subscription).
+// Once it crosses the global budget, every session is stopped as an error ("global budget
+// exceeded") and no run starts any more.
 
 #include <caf/fwd.hpp>
 
@@ -18,7 +21,8 @@ namespace agentrt {
 
 // With env.journal: `past` are the journaled sessions (listed, resumable with resume_command);
 // every session's events and records go to the journal, and a replay may be asked for.
+// global_budget_usd: for all sessions together, in USD (0: none).
 caf::actor spawn_supervisor(caf::actor_system& sys, session_env env,
-                            std::vector<session_info> past = {});
+                            std::vector<session_info> past = {}, double global_budget_usd = 0);
 
 }  // namespace agentrt

@@ -54,14 +54,16 @@ typename Inspector::result_type inspect(Inspector& f, prompt_command& x) {
   return f(caf::meta::type_name("prompt_command"), x.session_id, x.prompt);
 }
 
-// Stop a session: SIGTERM to the agent's process group, SIGKILL after the grace period.
+// Stop a session: SIGTERM to the agent's process group, SIGKILL after the grace period. With a
+// reason (a crossed budget), the run ends as an error with it instead of `stopped`.
 struct stop_command {
   std::string session_id;
+  std::string reason{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stop_command& x) {
-  return f(caf::meta::type_name("stop_command"), x.session_id);
+  return f(caf::meta::type_name("stop_command"), x.session_id, x.reason);
 }
 
 // Interrupt the current turn without ending the session: claude in interactive mode gets a
@@ -91,7 +93,7 @@ struct session_info {
   std::uint64_t generation = 0;
   std::int32_t pid = 0;
   std::string provider_session_id;  // the agent's own id, to resume with (latest seen)
-  double total_cost_usd = 0;
+  double total_cost_usd = 0;        // over all its runs in this runtime, like the tokens
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
   std::int64_t started_at_ms = 0;
@@ -113,6 +115,29 @@ struct session_list {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_list& x) {
   return f(caf::meta::type_name("session_list"), x.sessions);
+}
+
+// What every session of the runtime spent since it started, over all their runs; with the global
+// budget (0: none). Through a coordinator: the sum over its nodes.
+struct usage_totals {
+  double total_cost_usd = 0;
+  std::uint64_t input_tokens = 0;
+  std::uint64_t output_tokens = 0;
+  double budget_usd = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_totals& x) {
+  return f(caf::meta::type_name("usage_totals"), x.total_cost_usd, x.input_tokens, x.output_tokens,
+           x.budget_usd);
+}
+
+// Ask for the totals now. The reply is a usage_totals.
+struct totals_command {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, totals_command&) {
+  return f(caf::meta::type_name("totals_command"));
 }
 
 // The positive reply to query, prompt, stop, subscribe and unsubscribe.

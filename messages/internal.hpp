@@ -160,6 +160,14 @@ typename Inspector::result_type inspect(Inspector& f, cleanup_tick& x) {
   return f(caf::meta::type_name("cleanup_tick"), x.session_id, x.generation);
 }
 
+// The totals changed a while ago: time to tell their followers (supervisor -> itself).
+struct totals_tick {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, totals_tick&) {
+  return f(caf::meta::type_name("totals_tick"));
+}
+
 // The next step of a stop: send `signal` to the run's process group if it still runs.
 struct kill_tick {
   std::uint64_t generation = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// Subscribing an actor to the events of one session, or of all sessions.
+// Subscribing an actor to the events of one session, or of all sessions, or to the usage totals.
 // Split from commands.hpp because it needs caf::actor.
 
 #include <caf/actor.hpp>
@@ -37,6 +37,18 @@ struct unsubscribe_command {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, unsubscribe_command& x) {
   return f(caf::meta::type_name("unsubscribe_command"), x.session_id, x.subscriber);
+}
+
+// Follow the totals (follow = false: stop): the subscriber gets a usage_totals at once, then one
+// whenever they changed, at most every 100 ms.
+struct totals_subscription {
+  caf::actor subscriber;
+  bool follow = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, totals_subscription& x) {
+  return f(caf::meta::type_name("totals_subscription"), x.subscriber, x.follow);
 }
 
 }  // namespace agentrt

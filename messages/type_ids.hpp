@@ -67,4 +67,9 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_query_request))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_flush))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::resume_command))
 
+CAF_ADD_TYPE_ID(agentrt, (agentrt::usage_totals))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_command))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_subscription))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_tick))
+
 CAF_END_TYPE_ID_BLOCK(agentrt)

@@ -40,6 +40,14 @@ caf::behavior callback_actor(caf::event_based_actor* self, event_callbacks cb) {
   };
 }
 
+caf::behavior totals_callback_actor(caf::event_based_actor* self,
+                                    std::function<void(const usage_totals&)> on_totals) {
+  report_unexpected_on_stderr(self);
+  return {
+    [on_totals](const usage_totals& totals) { on_totals(totals); },
+  };
+}
+
 runtime_options to_runtime(const engine_options& opts) {
   runtime_options r;
   r.policy.stop_grace = opts.stop_grace;
@@ -56,6 +64,7 @@ runtime_options to_runtime(const engine_options& opts) {
   r.cluster.tls = {opts.tls_certificate, opts.tls_key, opts.tls_ca};
   r.journal.dir = opts.journal_dir;
   r.admission.max_sessions = opts.max_sessions;
+  r.global_budget_usd = opts.max_total_usd;
   if (opts.max_per_provider) r.admission.max_per_provider = *opts.max_per_provider;
   return r;
 }
@@ -85,8 +94,10 @@ class engine::impl {
     return result;
   }
 
-  std::uint64_t subscribe(subscribe_command cmd, event_callbacks callbacks) {
-    cmd.subscriber = rt.system().spawn(callback_actor, std::move(callbacks));
+  // Subscribes `cmd` with an actor calling the callbacks; the subscription's id.
+  template <class Command, class Behavior, class Callbacks>
+  std::uint64_t subscribe(Command cmd, Behavior behavior, Callbacks callbacks) {
+    cmd.subscriber = rt.system().spawn(behavior, std::move(callbacks));
     auto actor = cmd.subscriber;
     ask(std::move(cmd));
     std::lock_guard<std::mutex> guard{mutex};
@@ -131,13 +142,23 @@ std::vector<session_info> engine::list() {
 }
 
 std::uint64_t engine::subscribe(const std::string& session_id, event_callbacks callbacks) {
-  return impl_->subscribe(subscribe_command{session_id, {}, false, false, 0}, std::move(callbacks));
+  return impl_->subscribe(subscribe_command{session_id, {}, false, false, 0}, callback_actor,
+                          std::move(callbacks));
 }
 
 std::uint64_t engine::subscribe_after(const std::string& session_id, std::uint64_t after_seq,
                                       event_callbacks callbacks) {
-  return impl_->subscribe(subscribe_command{session_id, {}, false, true, after_seq},
+  return impl_->subscribe(subscribe_command{session_id, {}, false, true, after_seq}, callback_actor,
                           std::move(callbacks));
+}
+
+usage_totals engine::totals() {
+  auto totals = impl_->rt.totals();
+  return totals ? *totals : usage_totals{};
+}
+
+std::uint64_t engine::subscribe_totals(std::function<void(const usage_totals&)> on_totals) {
+  return impl_->subscribe(totals_subscription{}, totals_callback_actor, std::move(on_totals));
 }
 
 command_result engine::subscribe(const std::string& session_id, caf::actor subscriber, bool raw) {

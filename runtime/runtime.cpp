@@ -71,7 +71,7 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     supervisor_ = spawn_supervisor(*system_,
                                    session_env{host_.get(), ollama_.get(), &opts_.launch,
                                                opts_.policy, journal_, &opts_.admission},
-                                   std::move(past));
+                                   std::move(past), opts_.global_budget_usd);
     return;
   }
   coordinator_options co;
@@ -127,6 +127,10 @@ caf::expected<command_ack> runtime::stop(const std::string& session_id) {
 
 caf::expected<session_list> runtime::list() {
   return ask<session_list>(list_command{});
+}
+
+caf::expected<usage_totals> runtime::totals() {
+  return ask<usage_totals>(totals_command{});
 }
 
 bool runtime::stop_all(std::chrono::milliseconds timeout) {

@@ -61,7 +61,8 @@ struct runtime_options {
   std::size_t scheduler_threads = 0;  // 0: one per core but one, at least one
   cluster_options cluster;
   journal_options journal;
-  admission_policy admission;  // how many agents run at once; the rest wait, queued
+  admission_policy admission;    // how many agents run at once; the rest wait, queued
+  double global_budget_usd = 0;  // for all sessions together (0: none); docs/reliability.md
 };
 
 // What is wrong with the cluster options (an unreadable TLS file, say), or "" when nothing is.
@@ -84,6 +85,7 @@ class runtime {
   caf::expected<command_ack> query(query_command q);
   caf::expected<command_ack> stop(const std::string& session_id);
   caf::expected<session_list> list();
+  caf::expected<usage_totals> totals();
 
   // Stops every running session and waits until all are terminal or `timeout` passed.
   // Returns true when all sessions ended.

@@ -49,6 +49,10 @@ struct engine_options {
   // claude 3); the rest wait, queued.
   std::size_t max_sessions = 0;
   std::optional<std::map<std::string, std::size_t>> max_per_provider;
+  // For all sessions together, in USD (0: none): once crossed, every session is stopped (status
+  // error "global budget exceeded: ...") and no run starts any more. Not with nodes: each node
+  // has its own (agentrt node --max-total-usd).
+  double max_total_usd = 0;
   // The inactivity watchdog: an agent silent this long is `stalled`, silent as long again it is
   // stopped (status error "stalled: ...") or, with restart_stalled, restarted resuming its
   // conversation (3 times per session at most). 0: no watchdog. query.stall_timeout_ms overrides.
@@ -91,6 +95,8 @@ class engine {
   command_result resume(const std::string& session_id, const std::string& text = {});
   // Live sessions, and with a journal the past ones (`interrupted`: live when their runtime died).
   std::vector<session_info> list();
+  // What all sessions spent since the engine started (through nodes: the sum of theirs).
+  usage_totals totals();
 
   // Calls `callbacks` for the events of one session, or of every session (present and future)
   // for an empty id. Returns the subscription's id.
@@ -99,6 +105,8 @@ class engine {
   // gap and no duplicate (a past session: the journaled ones only).
   std::uint64_t subscribe_after(const std::string& session_id, std::uint64_t after_seq,
                                 event_callbacks callbacks);
+  // Calls `on_totals` with the totals now, then whenever they changed (at most every 100 ms).
+  std::uint64_t subscribe_totals(std::function<void(const usage_totals&)> on_totals);
   // The same for an actor of your own (of this engine's actor system(), or remote): it receives
   // session_events, batches of agent_message, status_change, cost_update and log_line (with raw,
   // also raw_line) in publishing order; caf::visit each event.

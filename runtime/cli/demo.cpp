@@ -57,12 +57,13 @@ int demo_command(const demo_options& opts) {
   }
   auto started = std::chrono::steady_clock::now();
   bool stop_sent = false;
-  auto outcomes = watch_sessions(self, ids, opts.json ? output_mode::json : output_mode::text, [&] {
-    bool due = std::chrono::steady_clock::now() - started > std::chrono::seconds{1};
-    if (stop_sent || !(due || interrupted())) return;
-    stop_sent = true;
-    (void)rt.stop("stubborn");
-  });
+  auto outcomes = watch_sessions(
+    self, rt.supervisor(), ids, opts.json ? output_mode::json : output_mode::text, [&] {
+      bool due = std::chrono::steady_clock::now() - started > std::chrono::seconds{1};
+      if (stop_sent || !(due || interrupted())) return;
+      stop_sent = true;
+      (void)rt.stop("stubborn");
+    });
 
   std::printf("\n%-12s %-8s %-8s %9s %8s %8s  %s\n", "session", "status", "expected", "cost",
               "in tok", "out tok", "what it shows");

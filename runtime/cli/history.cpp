@@ -77,7 +77,7 @@ int resume_session_command(const resume_options& opts) {
     return 1;
   }
   bool stopping = false;
-  auto outcomes = watch_sessions(self, {{opts.session_id, provider}},
+  auto outcomes = watch_sessions(self, rt.supervisor(), {{opts.session_id, provider}},
                                  opts.json ? output_mode::json : output_mode::text, [&] {
                                    if (!interrupted() || stopping) return;
                                    stopping = true;

@@ -55,6 +55,7 @@ struct session_flags {
   std::vector<std::string> per_provider;  // PROVIDER=N
   std::int64_t stall_timeout_s = agentrt::session_policy{}.watchdog.stall_after.count() / 1000;
   std::string on_stall = "stop";
+  double max_total_usd = 0;
 };
 
 void add_state_dir_option(CLI::App* cmd, std::string& dir) {
@@ -85,6 +86,12 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
                  "PROVIDER=N: agents of one provider at once (repeat; default claude=3)")
     ->check(check_provider_limit);
   cmd
+    ->add_option("--max-total-usd", flags.max_total_usd,
+                 "Global budget: once all sessions together spent more, every one is stopped "
+                 "and no more start (0: none)")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  cmd
     ->add_option("--stall-timeout", flags.stall_timeout_s,
                  "Seconds without output before an agent is `stalled` (0: no watchdog)")
     ->check(CLI::NonNegativeNumber)
@@ -99,6 +106,7 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
 
 void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   if (!flags.no_journal) runtime.journal.dir = flags.state_dir;
+  runtime.global_budget_usd = flags.max_total_usd;
   auto& watchdog = runtime.policy.watchdog;
   watchdog.stall_after = std::chrono::seconds{flags.stall_timeout_s};
   watchdog.act_after = watchdog.stall_after;

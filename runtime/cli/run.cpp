@@ -39,7 +39,7 @@ int run_command(const run_options& opts) {
               : ids.size() > 1 && isatty(STDOUT_FILENO) ? output_mode::table
                                                         : output_mode::text;
   bool stopping = false;
-  auto outcomes = watch_sessions(self, ids, mode, [&] {
+  auto outcomes = watch_sessions(self, rt.supervisor(), ids, mode, [&] {
     if (!interrupted() || stopping) return;
     stopping = true;
     for (const auto& [id, provider] : ids) (void)rt.stop(id);

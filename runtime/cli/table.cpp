@@ -4,7 +4,7 @@
 
 namespace agentrt::cli {
 
-std::string render_table(const std::vector<session_row>& rows) {
+std::string render_table(const std::vector<session_row>& rows, const session_row* total) {
   char line[256];
   std::snprintf(line, sizeof line, "%-16s %-8s %-8s %8s %8s %10s %10s %10s\n", "SESSION",
                 "PROVIDER", "STATUS", "ELAPSED", "MESSAGES", "TOKENS IN", "TOKENS OUT", "COST");
@@ -14,6 +14,12 @@ std::string render_table(const std::vector<session_row>& rows) {
                   r.session_id.c_str(), r.provider.c_str(), r.status.c_str(), r.elapsed_s,
                   r.messages, static_cast<unsigned long long>(r.input_tokens),
                   static_cast<unsigned long long>(r.output_tokens), r.cost_usd);
+    out += line;
+  }
+  if (total != nullptr) {
+    std::snprintf(line, sizeof line, "%-16s %-8s %-8s %8s %8zu %10llu %10llu %10.4f\n", "TOTAL", "",
+                  "", "", total->messages, static_cast<unsigned long long>(total->input_tokens),
+                  static_cast<unsigned long long>(total->output_tokens), total->cost_usd);
     out += line;
   }
   return out;

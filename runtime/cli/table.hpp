@@ -18,8 +18,9 @@ struct session_row {
   double cost_usd = 0;
 };
 
-// A header line and one line per row, each ending in '\n', columns aligned.
-std::string render_table(const std::vector<session_row>& rows);
+// A header line and one line per row, each ending in '\n', columns aligned; then, when given,
+// the runtime's totals under the heading TOTAL (provider, status and elapsed time left blank).
+std::string render_table(const std::vector<session_row>& rows, const session_row* total = nullptr);
 
 // What redraws `lines` lines printed before in place: cursor up and clear (ANSI).
 std::string rewind_lines(std::size_t lines);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "messages/type_ids.hpp"
 #include "runtime/cli/table.hpp"
@@ -65,7 +66,8 @@ overloaded(Fs...) -> overloaded<Fs...>;
 }  // namespace
 
 std::map<std::string, session_outcome> watch_sessions(
-  caf::scoped_actor& self, const std::map<std::string, std::string>& sessions, output_mode mode,
+  caf::scoped_actor& self, const caf::actor& supervisor,
+  const std::map<std::string, std::string>& sessions, output_mode mode,
   const std::function<void()>& tick) {
   std::map<std::string, session_outcome> outcomes;
   std::size_t finished = 0;
@@ -75,10 +77,20 @@ std::map<std::string, session_outcome> watch_sessions(
     std::cout << (mode == output_mode::json ? to_json_line(event) : to_text(event)) << '\n'
               << std::flush;
   };
+  std::optional<usage_totals> totals;  // the runtime's, followed while the table is drawn
+  if (mode == output_mode::table) self->send(supervisor, totals_subscription{caf::actor{self}});
   auto draw = [&] {
-    std::string table = render_table(rows(sessions, outcomes));
-    std::cout << rewind_lines(drawn) << table << std::flush;
-    drawn = sessions.size() + 1;
+    auto table_rows = rows(sessions, outcomes);
+    session_row total{"TOTAL", "", ""};
+    if (totals) {
+      for (const auto& r : table_rows) total.messages += r.messages;
+      total.input_tokens = totals->input_tokens;
+      total.output_tokens = totals->output_tokens;
+      total.cost_usd = totals->total_cost_usd;
+    }
+    std::cout << rewind_lines(drawn) << render_table(table_rows, totals ? &total : nullptr)
+              << std::flush;
+    drawn = table_rows.size() + 1 + (totals ? 1 : 0);
   };
   auto seen = [&](const std::string& id) -> session_outcome& {
     auto& o = outcomes[id];
@@ -119,9 +131,15 @@ std::map<std::string, session_outcome> watch_sessions(
       [&](const session_events& batch) {
         for (const auto& ev : batch.events) caf::visit(on_event, ev);
       },
+      [&](const usage_totals& now) { totals = now; },
+      [](const command_ack&) {},  // the totals subscription's
       caf::after(std::chrono::milliseconds{100}) >> [] {});
   }
-  if (mode == output_mode::table) draw();
+  if (mode == output_mode::table) {  // with the totals as they are now, not 100 ms ago
+    self->request(supervisor, std::chrono::seconds{5}, totals_command{})
+      .receive([&](const usage_totals& now) { totals = now; }, [](const caf::error&) {});
+    draw();
+  }
   return outcomes;
 }
 

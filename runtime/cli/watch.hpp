@@ -27,10 +27,12 @@ enum class output_mode {
 };
 
 // `self` must already be subscribed to the sessions' events; `sessions` maps their ids to their
-// providers. `tick` runs every 100 ms on this thread (to send stops, react to signals). Returns
-// the final status and cost of each session.
+// providers. `tick` runs every 100 ms on this thread (to send stops, react to signals). The table
+// ends with the runtime's totals, which it follows through `supervisor`. Returns the final status
+// and cost of each session.
 std::map<std::string, session_outcome> watch_sessions(
-  caf::scoped_actor& self, const std::map<std::string, std::string>& sessions, output_mode mode,
+  caf::scoped_actor& self, const caf::actor& supervisor,
+  const std::map<std::string, std::string>& sessions, output_mode mode,
   const std::function<void()>& tick);
 
 // Exit status for a set of outcomes: 0 when every session is done, else 1.

@@ -49,9 +49,10 @@ class fields {
     }
     return static_cast<std::int32_t>(n);
   }
-  bool flag(const char* key) {
+  bool flag(const char* key) { return optional_flag(key).value_or(false); }
+  std::optional<bool> optional_flag(const char* key) {
     const json* v = get(key, &json::is_boolean, "true or false");
-    return v && v->get<bool>();
+    return v ? std::optional<bool>{v->get<bool>()} : std::nullopt;
   }
   const json* object(const char* key) { return get(key, &json::is_object, "an object"); }
   const json* array(const char* key) { return get(key, &json::is_array, "an array"); }
@@ -142,6 +143,7 @@ request parse_request(std::string_view line) {
   std::string type = type_it->get<std::string>();
   if (type == "ping") return ping_request{};
   if (type == "list") return list_request{};
+  if (type == "totals") return totals_request{};
   if (type == "query") return parse_query(obj);
   if (type == "stop") return parse_session_command<stop_request>(obj, type);
   if (type == "prompt") return parse_session_command<prompt_request>(obj, type);
@@ -149,7 +151,7 @@ request parse_request(std::string_view line) {
   if (type == "resume") return parse_session_command<resume_request>(obj, type);
   if (type == "options") {
     fields f{obj, type};
-    options_request r{f.flag("normalized")};
+    options_request r{f.optional_flag("normalized"), f.optional_flag("totals")};
     if (!f.error().empty()) return bad_request{{}, f.error()};
     return r;
   }
@@ -220,6 +222,15 @@ std::string status_line(const status_change& s) {
 
 std::string cost_line(const cost_update& c) {
   return cost_json_line("type", "cost", c);
+}
+
+std::string totals_line(const usage_totals& t) {
+  json line = {{"type", "totals"},
+               {"totalCostUsd", t.total_cost_usd},
+               {"inputTokens", t.input_tokens},
+               {"outputTokens", t.output_tokens}};
+  if (t.budget_usd > 0) line["budgetUsd"] = t.budget_usd;
+  return to_json_text(line);
 }
 
 std::string sessions_line(const session_list& list) {

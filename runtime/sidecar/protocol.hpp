@@ -2,6 +2,7 @@
 // The stdio NDJSON protocol of the seed's sidecar (docs/protocol.md): parsing the host's lines
 // and formatting the runtime's. Pure functions; no actors, no I/O.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -15,8 +16,11 @@ constexpr int protocol_version = 1;
 
 struct ping_request {};
 struct list_request {};
+struct totals_request {};
+// Each option the line names is set; the others stay as they were.
 struct options_request {
-  bool normalized = false;  // agent_message, status and cost events for every session
+  std::optional<bool> normalized;  // agent_message, status and cost events for every session
+  std::optional<bool> totals;      // a totals event whenever the usage totals changed
 };
 struct query_request {
   query_command query;
@@ -44,8 +48,8 @@ struct bad_request {
 };
 
 using request =
-  std::variant<ping_request, list_request, options_request, query_request, stop_request,
-               prompt_request, interrupt_request, resume_request, bad_request>;
+  std::variant<ping_request, list_request, totals_request, options_request, query_request,
+               stop_request, prompt_request, interrupt_request, resume_request, bad_request>;
 
 // Never throws: anything that is not a valid request is a bad_request naming the problem.
 request parse_request(std::string_view line);
@@ -64,5 +68,6 @@ void append_agent_message_line(std::string& out, const agent_message& m);
 std::string status_line(const status_change& s);
 std::string cost_line(const cost_update& c);
 std::string sessions_line(const session_list& list);
+std::string totals_line(const usage_totals& totals);
 
 }  // namespace agentrt::sidecar

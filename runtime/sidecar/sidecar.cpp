@@ -169,8 +169,18 @@ void on_host_line(protocol_actor* self, const std::string& text) {
         self->request(self->state.supervisor, command_timeout, list_command{})
           .then([self](const session_list& list) { emit(self, sessions_line(list)); },
                 [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
+      } else if constexpr (std::is_same_v<T, totals_request>) {
+        self->request(self->state.supervisor, command_timeout, totals_command{})
+          .then([self](const usage_totals& totals) { emit(self, totals_line(totals)); },
+                [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
       } else if constexpr (std::is_same_v<T, options_request>) {
-        self->state.normalized_all = r.normalized;
+        if (r.normalized) self->state.normalized_all = *r.normalized;
+        if (r.totals)
+          self
+            ->request(self->state.supervisor, command_timeout,
+                      totals_subscription{caf::actor_cast<caf::actor>(self), *r.totals})
+            .then([](const command_ack&) {},
+                  [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
       } else if constexpr (std::is_same_v<T, query_request>) {
         if (self->state.draining)
           return emit(self, error_line(r.query.session_id, "the sidecar is shutting down"));
@@ -201,6 +211,7 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normali
   self->state.normalized_all = normalized_all;
   return {
     [self](const host_line& line) { on_host_line(self, line.text); },
+    [self](const usage_totals& totals) { emit(self, totals_line(totals)); },
     [self](flush_atom) {
       self->state.flush_queued = false;
       write_output(self);

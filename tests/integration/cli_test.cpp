@@ -163,6 +163,9 @@ TEST(Cli, SeveralSessionsOnATerminalShowALiveTable) {
     row = row.substr(0, row.find('\n'));
     EXPECT_NE(row.find("done"), std::string::npos) << row;
   }
+  auto total = final_table.substr(final_table.find("TOTAL"));
+  total = total.substr(0, total.find('\n'));
+  EXPECT_NE(total.find("360        114     0.0063"), std::string::npos) << "the runtime's totals";
 }
 
 TEST(Cli, SeveralSessionsThroughAPipeArePlainLines) {

@@ -90,6 +90,20 @@ TEST(Cluster, ThreeNodesRunThreeHundredSessionsEveryEventInOrder) {
   for (const auto& [id, node] : node_of_each(rt)) ++per_node[node];
   EXPECT_EQ(per_node.size(), 3u);
   for (const auto* n : {&a, &b, &c}) EXPECT_GT(per_node[n->address], 50) << n->address;
+
+  // The coordinator's totals are the sum of the nodes' (which follow them live).
+  std::uint64_t output_tokens = 0;
+  for (const auto& id : ids) output_tokens += events.sessions[id].costs.back().output_tokens;
+  ASSERT_GT(output_tokens, 0u);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto totals = rt.totals();
+  while (totals && totals->output_tokens != output_tokens &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    totals = rt.totals();
+  }
+  ASSERT_TRUE(totals);
+  EXPECT_EQ(totals->output_tokens, output_tokens);
 }
 
 TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) {

@@ -184,6 +184,39 @@ std::size_t running_sessions(const agentrt::engine_options& o, int n) {
   return running;
 }
 
+TEST(Engine, TotalsSumEveryRunOfEverySessionAndAreFollowedLive) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<agentrt::usage_totals> seen;
+  recorder r;  // before the engine, whose destructor delivers the last events
+  agentrt::engine engine{options()};
+  engine.subscribe_totals([&](const agentrt::usage_totals& t) {
+    std::lock_guard<std::mutex> g{mutex};
+    seen.push_back(t);
+    changed.notify_all();
+  });
+  engine.subscribe("", r.callbacks());
+  ASSERT_TRUE(engine.start(fake("a")));
+  ASSERT_TRUE(engine.start(fake("b")));
+  ASSERT_TRUE(r.wait_for("a status done"));
+  ASSERT_TRUE(r.wait_for("b status done"));
+  ASSERT_TRUE(engine.prompt("a", "again"));  // a second run of a: its spending adds up
+  auto spent_thrice = [&] { return !seen.empty() && seen.back().output_tokens == 3 * 38; };
+  std::unique_lock<std::mutex> lock{mutex};
+  ASSERT_TRUE(changed.wait_for(lock, 10s, spent_thrice));
+  EXPECT_EQ(seen.front().output_tokens, 0u) << "the totals as they were when followed";
+  EXPECT_NEAR(seen.back().total_cost_usd, 3 * 0.0021, 1e-12);
+  EXPECT_EQ(seen.back().input_tokens, 3 * 120u);
+  lock.unlock();
+  auto now = engine.totals();
+  EXPECT_NEAR(now.total_cost_usd, 3 * 0.0021, 1e-12);
+  for (const auto& s : engine.list()) {
+    if (s.session_id == "a") {
+      EXPECT_NEAR(s.total_cost_usd, 2 * 0.0021, 1e-12) << "both runs";
+    }
+  }
+}
+
 }  // namespace
 
 TEST(Engine, AdmissionLimitsAreTheEnginesOptions) {

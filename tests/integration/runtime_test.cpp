@@ -775,3 +775,31 @@ TEST(Runtime, AStalledAgentIsRestartedWhenThePolicySaysSoThenGivenUpOn) {
   EXPECT_NE(hung.statuses.back().error.find("gave up after 1 restarts"), std::string::npos);
   EXPECT_EQ(rt.host().live_children(), 0u);
 }
+
+TEST(Runtime, TheGlobalBudgetStopsEverySessionOnceCrossedAndStartsNoMoreRuns) {
+  auto opts = test_options();
+  opts.global_budget_usd = 0.003;  // the hello transcript costs $0.0021 a run
+  runtime rt{opts};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("first")));
+  ASSERT_TRUE(events.wait_terminal({"first"}, 10s));
+  ASSERT_TRUE(rt.query(fake_query("bystander", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["bystander"].messages.empty(); }, 10s));
+  ASSERT_TRUE(rt.query(fake_query("second")));  // $0.0042 in all: crossed
+  ASSERT_TRUE(events.wait_terminal({"second", "bystander"}, 10s));
+
+  const auto& bystander = events.sessions["bystander"].statuses.back();
+  EXPECT_EQ(bystander.status, session_status::error);
+  EXPECT_EQ(bystander.error, "global budget exceeded: $0.0042 spent of $0.0030");
+  auto totals = rt.totals();
+  ASSERT_TRUE(totals);
+  EXPECT_DOUBLE_EQ(totals->total_cost_usd, 0.0042);
+  EXPECT_EQ(totals->input_tokens, 240u);
+  EXPECT_EQ(totals->output_tokens, 76u);
+  EXPECT_DOUBLE_EQ(totals->budget_usd, 0.003);
+
+  auto refused = rt.query(fake_query("third"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(error_text(refused.error()), "global budget exceeded: $0.0042 spent of $0.0030");
+  EXPECT_EQ(rt.host().live_children(), 0u);
+}

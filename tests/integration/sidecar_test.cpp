@@ -263,6 +263,22 @@ TEST(Sidecar, NormalizedOutputPerQueryAndListAndPrompt) {
   EXPECT_EQ(second.back()["sessionId"], "raw");
 }
 
+TEST(Sidecar, TotalsOnRequestAndLiveWithTheOption) {
+  sidecar sc;
+  sc.send(json{{"type", "options"}, {"totals", true}});
+  auto first = sc.until([](const json& j) { return j["type"] == "totals"; }).back();
+  EXPECT_EQ(first["totalCostUsd"], 0.0);
+  EXPECT_FALSE(first.contains("budgetUsd")) << "no global budget";
+  sc.send(fake_query("t"));
+  auto live =
+    sc.until([](const json& j) { return j["type"] == "totals" && j["outputTokens"] == 38; }).back();
+  EXPECT_DOUBLE_EQ(live["totalCostUsd"].get<double>(), 0.0021);
+  EXPECT_EQ(live["inputTokens"], 120);
+  sc.send(json{{"type", "totals"}});
+  auto asked = sc.until([](const json& j) { return j["type"] == "totals"; }).back();
+  EXPECT_EQ(asked, live);
+}
+
 }  // namespace
 
 namespace {

@@ -19,6 +19,21 @@ TEST(Table, OneAlignedLinePerSessionUnderAHeader) {
     "a-very-long-sess claude   done        12.0s        9          5          6     0.5000\n");
 }
 
+TEST(Table, TheTotalsComeLast) {
+  session_row total{"TOTAL", "", ""};
+  total.messages = 12;
+  total.input_tokens = 125;
+  total.output_tokens = 13;
+  total.cost_usd = 0.5021;
+  std::string t =
+    render_table({session_row{"run-1", "fake", "done", 1.25, 3, 120, 7, 0.0021}}, &total);
+  EXPECT_EQ(
+    t,
+    "SESSION          PROVIDER STATUS    ELAPSED MESSAGES  TOKENS IN TOKENS OUT       COST\n"
+    "run-1            fake     done         1.2s        3        120          7     0.0021\n"
+    "TOTAL                                             12        125         13     0.5021\n");
+}
+
 TEST(Table, RewindMovesUpAndClearsEachLine) {
   EXPECT_EQ(rewind_lines(0), "");
   EXPECT_EQ(rewind_lines(2), "\x1b[1A\x1b[2K\x1b[1A\x1b[2K");
