@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: a release build, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer, then the libFuzzer targets for a bounded time
-# (FUZZ_SECONDS each, default 30).
+# AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer, then the libFuzzer
+# targets for a bounded time (FUZZ_SECONDS each, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -25,5 +25,8 @@ build/embed/embed "$PWD/build/install/bin/agentrt-fake-agent"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGENTRT_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ctest -j "$jobs" --output-on-failure)
+
+# The same tests under ThreadSanitizer, against a CAF built with it (the first run builds it).
+bash scripts/tsan.sh
 
 bash scripts/fuzz.sh

@@ -22,7 +22,7 @@ struct recorder {
   std::condition_variable changed;
   std::vector<std::string> events;  // "<session> <kind> <detail>"
   std::atomic<int> calls_in_flight{0};
-  bool overlapped = false;
+  std::atomic<bool> overlapped{false};
 
   agentrt::event_callbacks callbacks() {
     agentrt::event_callbacks cb;
@@ -69,8 +69,8 @@ agentrt::query_command fake(const std::string& id, const std::string& config = "
 }
 
 TEST(Engine, CallbacksSeeEverySessionEventOneAtATime) {
+  recorder all;  // before the engine, whose destructor delivers the last events
   agentrt::engine engine{options()};
-  recorder all;
   engine.subscribe("", all.callbacks());
   ASSERT_TRUE(engine.start(fake("a", R"({"transcript":"tool"})")));
   ASSERT_TRUE(engine.start(fake("b")));

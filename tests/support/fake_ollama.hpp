@@ -34,16 +34,18 @@ class fake_ollama {
     thread_ = std::thread{[this] { serve(); }};
   }
 
+  // Shuts the sockets down (which wakes the serving thread's blocking calls) rather than closing
+  // them under that thread, and closes them once it is gone.
   ~fake_ollama() {
     stopping_ = true;
-    boost::system::error_code ignored;
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // wakes the blocking accept
-    acceptor_.close(ignored);
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
     {
       std::lock_guard<std::mutex> g{mutex_};
-      if (current_ != nullptr) current_->close(ignored);
+      if (current_ != nullptr) ::shutdown(current_->native_handle(), SHUT_RDWR);
     }
     thread_.join();
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
   }
 
   std::string url() const {
