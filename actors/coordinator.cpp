@@ -253,7 +253,8 @@ caf::result<command_ack> route(coordinator_actor* self, Command& cmd) {
   if (it == st.sessions.end()) return not_found();
   const auto& n = st.nodes[it->second.node];
   if (!n.connected()) return unreachable(n);
-  if constexpr (std::is_same_v<Command, query_command> || std::is_same_v<Command, prompt_command>)
+  if constexpr (std::is_same_v<Command, query_command> || std::is_same_v<Command, prompt_command> ||
+                std::is_same_v<Command, resume_command>)
     it->second.lost = it->second.stop_asked = false;  // a new run: its events count again
   return relay<command_ack>(self, n.supervisor, std::move(cmd));
 }
@@ -299,6 +300,40 @@ caf::result<command_ack> place(coordinator_actor* self, query_command& q) {
               self->state.sessions.erase(it);  // it never started there
             promise.deliver(std::move(err));
           });
+  return promise;
+}
+
+// Asks the nodes from `index` on, one after the other, to resume a session this coordinator does
+// not know (each node keeps its own journal), until one has it; `last` is the answer when none
+// does.
+void resume_on_next_node(coordinator_actor* self, resume_command cmd, std::size_t index,
+                         caf::typed_response_promise<command_ack> promise, caf::error last) {
+  auto& st = self->state;
+  while (index < st.nodes.size() && !st.nodes[index].connected()) ++index;
+  if (index == st.nodes.size()) {
+    promise.deliver(std::move(last));
+    return;
+  }
+  auto id = cmd.session_id;
+  st.sessions[id].node = index;  // its events route from the start
+  self->request(st.nodes[index].supervisor, st.opts.command_timeout, cmd)
+    .then([promise](command_ack& ack) mutable { promise.deliver(std::move(ack)); },
+          [self, cmd, index, promise, id](caf::error& err) mutable {
+            auto it = self->state.sessions.find(id);
+            if (it != self->state.sessions.end() && it->second.seq == 0)
+              self->state.sessions.erase(it);
+            if (is(err, errc::session_not_found))
+              resume_on_next_node(self, std::move(cmd), index + 1, std::move(promise),
+                                  std::move(err));
+            else
+              promise.deliver(std::move(err));
+          });
+}
+
+caf::result<command_ack> resume(coordinator_actor* self, resume_command& cmd) {
+  if (self->state.sessions.count(cmd.session_id) > 0) return route(self, cmd);
+  auto promise = self->make_response_promise<command_ack>();
+  resume_on_next_node(self, std::move(cmd), 0, promise, not_found());
   return promise;
 }
 
@@ -411,6 +446,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](prompt_command& cmd) { return route(self, cmd); },
     [self](stop_command& cmd) { return route(self, cmd); },
     [self](interrupt_command& cmd) { return route(self, cmd); },
+    [self](resume_command& cmd) { return resume(self, cmd); },
     [self](const list_command&) { return list(self); },
     [self](const subscribe_command& cmd) { return subscription(self, cmd); },
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },

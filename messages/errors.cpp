@@ -33,6 +33,10 @@ caf::error make_error(errc e, std::string text) {
                     caf::make_message(std::move(text))};
 }
 
+bool is(const caf::error& e, errc code) {
+  return e.category() == error_category && e.code() == static_cast<std::uint8_t>(code);
+}
+
 std::string error_text(const caf::error& e) {
   if (e.category() == error_category && e.context().match_elements<std::string>())
     return e.context().get_as<std::string>(0);

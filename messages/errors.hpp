@@ -22,6 +22,9 @@ const char* to_string(errc e);
 // A caf::error in the "agentrt" category whose context is `text`.
 caf::error make_error(errc e, std::string text);
 
+// Whether `e` is the runtime's error `code` (whatever its text).
+bool is(const caf::error& e, errc code);
+
 // The text of an error made by make_error, or CAF's rendering of any other error.
 std::string error_text(const caf::error& e);
 

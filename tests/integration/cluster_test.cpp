@@ -106,6 +106,38 @@ TEST(Cluster, ThreeNodesRunThreeHundredSessionsEveryEventInOrder) {
   EXPECT_EQ(totals->output_tokens, output_tokens);
 }
 
+TEST(Cluster, ACoordinatorResumesASessionThatRanOnANodeUnderAnEarlierCoordinator) {
+  node_process a, b;
+  ASSERT_FALSE(a.address.empty() || b.address.empty());
+  auto q = fake_query("far");
+  q.node = b.address;
+  {
+    runtime first{coordinator_options({&a, &b})};
+    event_collector events{first};
+    ASSERT_TRUE(first.query(q));
+    ASSERT_TRUE(events.wait_terminal({"far"}, 10s));
+  }
+  runtime second{coordinator_options({&a, &b})};  // knows nothing of "far"
+  event_collector events{second};
+  caf::scoped_actor self{second.system()};
+  caf::error refused;
+  self->request(second.supervisor(), 10s, resume_command{"far", "go on"})
+    .receive([](const command_ack&) {}, [&](const caf::error& err) { refused = err; });
+  ASSERT_FALSE(refused) << error_text(refused);
+  ASSERT_TRUE(events.wait_terminal({"far"}, 10s));
+  const auto& s = events.sessions["far"];
+  EXPECT_EQ(s.last_status(), session_status::done);
+  EXPECT_EQ(s.statuses.back().generation, 2u) << "the node's second run of it";
+  bool resumed = false;
+  for (const auto& log : s.logs) resumed = resumed || log.text.find("fake-agent: resume") == 0;
+  EXPECT_TRUE(resumed) << "run with the provider's resume";
+  EXPECT_EQ(node_of_each(second)["far"], b.address);
+
+  self->request(second.supervisor(), 10s, resume_command{"nowhere", ""})
+    .receive([](const command_ack&) {}, [&](const caf::error& err) { refused = err; });
+  EXPECT_EQ(error_text(refused), "Session not found");
+}
+
 TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) {
   node_process a, b, c;
   ASSERT_FALSE(a.address.empty() || b.address.empty() || c.address.empty());
