@@ -452,10 +452,8 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },
     [self](session_events& batch) { on_events(self, batch); },
     [self](const totals_command&) { return totals(self->state); },
-    [self](const totals_subscription& sub) -> caf::result<command_ack> {
-      if (!self->state.followers.update(self, sub, totals(self->state)))
-        return make_error(errc::invalid_command, "totals: no subscriber");
-      return command_ack{};
+    [self](const totals_subscription& sub) {
+      return self->state.followers.update(self, sub, totals(self->state));
     },
     [self](const usage_totals& reported) { on_node_totals(self, reported); },
     [self](const totals_tick&) { self->state.followers.on_tick(self, totals(self->state)); },

@@ -9,6 +9,7 @@
 
 #include <csignal>
 
+#include "actors/budget.hpp"
 #include "actors/child_bridge.hpp"
 #include "actors/message_adapter.hpp"
 #include "actors/process_reader.hpp"
@@ -31,6 +32,10 @@ struct spending {
   double usd = 0;
   std::uint64_t input_tokens = 0;
   std::uint64_t output_tokens = 0;
+
+  spending operator+(const spending& more) const {
+    return {usd + more.usd, input_tokens + more.input_tokens, output_tokens + more.output_tokens};
+  }
 };
 
 struct session_actor_state {
@@ -141,10 +146,7 @@ void launch_run(session_actor* self) {
 // Starts a new run (generation) of the session with st.query: at once, or once admitted.
 void start_run(session_actor* self) {
   auto& st = self->state;
-  auto ended = std::exchange(st.run_spent, spending{});
-  st.before_run.usd += ended.usd;
-  st.before_run.input_tokens += ended.input_tokens;
-  st.before_run.output_tokens += ended.output_tokens;
+  st.before_run = st.before_run + std::exchange(st.run_spent, spending{});
   ++st.recovery_token;  // a recovery still scheduled is not wanted any more
   st.recovery_pending = false;
   st.run_has_provider_session = false;
@@ -227,18 +229,10 @@ bool current(session_actor* self, std::uint64_t generation) {
   return generation == self->state.info.generation;
 }
 
-std::string usd(double amount) {
-  char text[32];
-  std::snprintf(text, sizeof text, "$%.4f", amount);
-  return text;
-}
-
-// The session's budget (query.max_budget_usd, 0: none) covers all its runs: "" while money is
-// left, else why not. `crossed`: the spending is over it (a run to stop), not just at it.
+// The session's budget (query.max_budget_usd) covers all its runs.
 std::string budget_problem(const session_actor_state& st, bool crossed) {
-  double budget = st.query.max_budget_usd, spent = st.before_run.usd + st.run_spent.usd;
-  if (budget <= 0 || (crossed ? spent <= budget : spent < budget)) return {};
-  return "budget exceeded: " + usd(spent) + " spent of " + usd(budget);
+  return agentrt::budget_problem("budget", (st.before_run + st.run_spent).usd,
+                                 st.query.max_budget_usd, crossed);
 }
 
 // A follow-up: the next turn of a live interactive agent, or a new run of an ended session that
@@ -464,9 +458,10 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const cost_update& cost) {
       auto& st = self->state;
       st.run_spent = spending{cost.total_cost_usd, cost.input_tokens, cost.output_tokens};
-      st.info.total_cost_usd = st.before_run.usd + st.run_spent.usd;
-      st.info.input_tokens = st.before_run.input_tokens + st.run_spent.input_tokens;
-      st.info.output_tokens = st.before_run.output_tokens + st.run_spent.output_tokens;
+      auto total = st.before_run + st.run_spent;
+      st.info.total_cost_usd = total.usd;
+      st.info.input_tokens = total.input_tokens;
+      st.info.output_tokens = total.output_tokens;
       report(self);
       if (auto problem = budget_problem(st, true); !problem.empty() && !st.run.stop_requested())
         (void)stop(self, std::move(problem));

@@ -3,10 +3,10 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <unordered_map>
 
+#include "actors/budget.hpp"
 #include "actors/totals_followers.hpp"
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
@@ -36,7 +36,6 @@ struct supervisor_state {
   admission_control admission;
   usage_totals totals;  // with the global budget
   totals_followers followers;
-  bool budget_crossed = false;  // every session was stopped for it
 
   static inline const char* name = "supervisor";
 };
@@ -124,17 +123,10 @@ command_ack launch(supervisor_actor* self, query_command q) {
   return command_ack{id};
 }
 
-std::string usd(double amount) {
-  char text[32];
-  std::snprintf(text, sizeof text, "$%.4f", amount);
-  return text;
-}
-
-// "" while the runtime's budget (if any) has money left, else why no run may start.
-std::string global_budget_problem(const usage_totals& totals) {
-  if (totals.budget_usd <= 0 || totals.total_cost_usd < totals.budget_usd) return {};
-  return "global budget exceeded: " + usd(totals.total_cost_usd) + " spent of " +
-         usd(totals.budget_usd);
+// The runtime's budget: "" while it allows more spending (a new run, or, `crossed`, the runs
+// that go on), else why not.
+std::string global_budget_problem(const usage_totals& totals, bool crossed = false) {
+  return budget_problem("global budget", totals.total_cost_usd, totals.budget_usd, crossed);
 }
 
 caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
@@ -243,14 +235,13 @@ void add_spending(supervisor_actor* self, const session_info& before, const sess
   if (now.total_cost_usd == before.total_cost_usd && now.input_tokens == before.input_tokens &&
       now.output_tokens == before.output_tokens)
     return;
+  bool was_crossed = !global_budget_problem(st.totals, true).empty();
   st.totals.total_cost_usd += now.total_cost_usd - before.total_cost_usd;
   st.totals.input_tokens += now.input_tokens - before.input_tokens;
   st.totals.output_tokens += now.output_tokens - before.output_tokens;
   st.followers.changed(self);
-  if (st.totals.budget_usd <= 0 || st.totals.total_cost_usd <= st.totals.budget_usd ||
-      std::exchange(st.budget_crossed, true))
-    return;
-  auto problem = global_budget_problem(st.totals);
+  auto problem = global_budget_problem(st.totals, true);
+  if (was_crossed || problem.empty()) return;
   for (const auto& [id, entry] : st.sessions)
     caf::anon_send(entry.actor, stop_command{id, problem});
 }
@@ -332,10 +323,8 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](resume_command& cmd) { return resume(self, cmd); },
     [self](const totals_command&) { return self->state.totals; },
-    [self](const totals_subscription& sub) -> caf::result<command_ack> {
-      if (!self->state.followers.update(self, sub, self->state.totals))
-        return make_error(errc::invalid_command, "totals: no subscriber");
-      return command_ack{};
+    [self](const totals_subscription& sub) {
+      return self->state.followers.update(self, sub, self->state.totals);
     },
     [self](const totals_tick&) { self->state.followers.on_tick(self, self->state.totals); },
     [self](const admission_request& req) { on_admission_request(self, req); },

@@ -7,12 +7,14 @@
 // 100 ms (a change sets a totals_tick going; the tick sends what the totals are by then).
 
 #include <caf/actor.hpp>
+#include <caf/result.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <utility>
 #include <vector>
 
+#include "messages/errors.hpp"
 #include "messages/subscription.hpp"
 #include "messages/type_ids.hpp"
 
@@ -20,18 +22,19 @@ namespace agentrt {
 
 class totals_followers {
  public:
-  // Adds or removes sub.subscriber (monitored: the keeper's down handler calls forget()); false
-  // when there is no subscriber to add.
+  // Adds or removes sub.subscriber (monitored: the keeper's down handler calls forget()); the
+  // reply to the subscription.
   template <class Self>
-  bool update(Self* self, const totals_subscription& sub, const usage_totals& now) {
+  caf::result<command_ack> update(Self* self, const totals_subscription& sub,
+                                  const usage_totals& now) {
     followers_.erase(std::remove(followers_.begin(), followers_.end(), sub.subscriber),
                      followers_.end());
-    if (!sub.follow) return true;
-    if (!sub.subscriber) return false;
+    if (!sub.follow) return command_ack{};
+    if (!sub.subscriber) return make_error(errc::invalid_command, "totals: no subscriber");
     followers_.push_back(sub.subscriber);
     self->monitor(sub.subscriber);
     self->send(sub.subscriber, now);
-    return true;
+    return command_ack{};
   }
 
   void forget(const caf::actor_addr& gone) {

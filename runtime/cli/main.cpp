@@ -63,6 +63,12 @@ void add_state_dir_option(CLI::App* cmd, std::string& dir) {
     ->capture_default_str();
 }
 
+// --on-stall's values.
+const std::map<std::string, agentrt::stall_action> stall_actions{
+  {"report", agentrt::stall_action::report},
+  {"stop", agentrt::stall_action::stop},
+  {"restart", agentrt::stall_action::restart}};
+
 // PROVIDER=N with N >= 0.
 std::string check_provider_limit(const std::string& text) {
   auto eq = text.find('=');
@@ -100,7 +106,7 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
     ->add_option("--on-stall", flags.on_stall,
                  "What as long a silence again does to a stalled agent: report (nothing more), "
                  "stop, restart (resuming, 3 times at most)")
-    ->check(CLI::IsMember({"report", "stop", "restart"}))
+    ->check(CLI::IsMember(stall_actions))
     ->capture_default_str();
 }
 
@@ -110,9 +116,7 @@ void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   auto& watchdog = runtime.policy.watchdog;
   watchdog.stall_after = std::chrono::seconds{flags.stall_timeout_s};
   watchdog.act_after = watchdog.stall_after;
-  watchdog.action = flags.on_stall == "report"    ? agentrt::stall_action::report
-                    : flags.on_stall == "restart" ? agentrt::stall_action::restart
-                                                  : agentrt::stall_action::stop;
+  watchdog.action = stall_actions.at(flags.on_stall);
   auto& policy = runtime.admission;
   policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& text : flags.per_provider) {
