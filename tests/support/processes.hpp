@@ -6,10 +6,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace agentrt::test {
 
@@ -43,6 +46,25 @@ inline bool parse_fake_pids(const std::string& text, pid_t& pid, pid_t& grandchi
   pid = p;
   grandchild = g;
   return true;
+}
+
+// The live processes whose environment holds `entry` (NAME=VALUE): a mark the test gave its
+// agents, which their descendants inherit. Unlike a pid, it cannot be reused by another process.
+inline std::vector<pid_t> processes_with_env(const std::string& entry) {
+  std::vector<pid_t> found;
+  for (const auto& dir : std::filesystem::directory_iterator{"/proc"}) {
+    auto name = dir.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream environ{dir.path() / "environ"};
+    std::string text{std::istreambuf_iterator<char>{environ}, {}};
+    std::istringstream entries{text};
+    for (std::string e; std::getline(entries, e, '\0');)
+      if (e == entry) {
+        found.push_back(static_cast<pid_t>(std::stol(name)));
+        break;
+      }
+  }
+  return found;
 }
 
 }  // namespace agentrt::test
