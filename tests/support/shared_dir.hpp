@@ -25,13 +25,16 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   return lines;
 }
 
-// The fixture files of one provider's captures: <provider>-*.stdout, sorted.
+// The fixture files of one provider's captures in its streaming format: <provider>-*.stdout,
+// sorted. The JSON-RPC dialogues (codex app-server, ACP) are another protocol and are left out.
 inline std::vector<std::filesystem::path> captures(const std::string& provider) {
   std::vector<std::filesystem::path> files;
   if (!std::filesystem::is_directory(fixtures_dir())) return files;
   for (const auto& entry : std::filesystem::directory_iterator{fixtures_dir()}) {
     auto name = entry.path().filename().string();
-    if (name.rfind(provider + "-", 0) == 0 && entry.path().extension() == ".stdout")
+    bool json_rpc =
+      name.find("-app-server-") != std::string::npos || name.find("-acp-") != std::string::npos;
+    if (name.rfind(provider + "-", 0) == 0 && entry.path().extension() == ".stdout" && !json_rpc)
       files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
