@@ -17,6 +17,9 @@
 //   ignore-sigterm   ignore SIGTERM (and SIGINT)
 //   fork-grandchild  fork a grandchild that keeps stdout/stderr open and sleeps; both pids go to
 //                    stderr as "fake-agent: pid PID grandchild PID"
+//   escape-grandchild  the same, but the grandchild calls setsid() (it leaves the agent's
+//                    process group and session, as a daemonizing tool does), closes stdout and
+//                    stderr and ignores SIGTERM and SIGHUP
 //   huge-line        write a 20 MiB line halfway through, then carry on
 //   garbage          write lines that are not JSON halfway through
 //   no-newline       end the last line without '\n'
@@ -67,9 +70,17 @@ struct options {
 }
 
 options parse(int argc, char** argv) {
-  static const std::set<std::string> modes = {
-    "crash",     "hang",    "linger",     "ignore-sigterm", "fork-grandchild",
-    "huge-line", "garbage", "no-newline", "no-result",      "burst"};
+  static const std::set<std::string> modes = {"crash",
+                                              "hang",
+                                              "linger",
+                                              "ignore-sigterm",
+                                              "fork-grandchild",
+                                              "escape-grandchild",
+                                              "huge-line",
+                                              "garbage",
+                                              "no-newline",
+                                              "no-result",
+                                              "burst"};
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -285,8 +296,16 @@ int main(int argc, char** argv) {
     signal(SIGTERM, SIG_IGN);
     signal(SIGINT, SIG_IGN);
   }
-  if (has("fork-grandchild")) {
+  if (has("fork-grandchild") || has("escape-grandchild")) {
     pid_t pid = fork();
+    if (pid == 0 && has("escape-grandchild")) {
+      setsid();
+      signal(SIGTERM, SIG_IGN);
+      signal(SIGHUP, SIG_IGN);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+    }
     if (pid == 0) pause_forever();  // inherits stdout/stderr and the signal dispositions
     std::fprintf(stderr, "fake-agent: pid %d grandchild %d\n", static_cast<int>(getpid()),
                  static_cast<int>(pid));

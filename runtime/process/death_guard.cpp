@@ -1,5 +1,7 @@
 #include "runtime/process/death_guard.hpp"
 
+#include "runtime/process/agent_cgroups.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -26,7 +28,7 @@ struct record {
   std::int32_t pgid;
 };
 
-[[noreturn]] void guardian_main(int read_fd, unsigned char* groups) {
+[[noreturn]] void guardian_main(int read_fd, unsigned char* groups, const char* cgroup_tree) {
   // Only async-signal-safe calls from here on: the parent has other threads.
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) signal(sig, SIG_IGN);
   int devnull = open("/dev/null", O_RDWR);
@@ -66,12 +68,13 @@ struct record {
     for (unsigned bit = 0; bit < 8; ++bit)
       if (groups[byte] & (1u << bit)) kill(-static_cast<pid_t>(byte * 8 + bit), SIGKILL);
   }
+  if (cgroup_tree[0] != '\0') kill_and_remove_tree(cgroup_tree, 2000);
   _exit(0);
 }
 
 }  // namespace
 
-death_guard::death_guard() {
+death_guard::death_guard(const std::string& cgroup_tree) {
   // Mapped before the fork so the guardian needs no allocation; pages are touched only as used.
   void* map =
     mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -82,7 +85,7 @@ death_guard::death_guard() {
     return;
   }
   pid_t pid = fork();
-  if (pid == 0) guardian_main(fds[0], static_cast<unsigned char*>(map));
+  if (pid == 0) guardian_main(fds[0], static_cast<unsigned char*>(map), cgroup_tree.c_str());
   close(fds[0]);
   munmap(map, bitmap_bytes);
   if (pid < 0) {

@@ -4,16 +4,20 @@
 // PR_SET_PDEATHSIG kills an agent's main process with the runtime, but not the grandchildren in
 // its group (tool processes, MCP servers). The guardian is forked at construction and reads group
 // ids from a pipe; when the pipe reaches end of file (the runtime exited, crashed, or was killed
-// with SIGKILL) it sends SIGKILL to every group still registered and exits. It allocates nothing
+// with SIGKILL) it sends SIGKILL to every group still registered, kills the runtime's cgroup tree
+// (which also holds the descendants that left their group), and exits. It allocates nothing
 // after the fork. Thread-safe: add and remove may be called from any thread.
 
 #include <sys/types.h>
+
+#include <string>
 
 namespace agentrt::process {
 
 class death_guard {
  public:
-  death_guard();
+  // `cgroup_tree`: the runtime's agent_cgroups root, killed and removed at the end too ("": none).
+  explicit death_guard(const std::string& cgroup_tree = {});
   // Closes the pipe: the guardian kills what is still registered, and is reaped.
   ~death_guard();
 

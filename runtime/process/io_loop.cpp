@@ -21,6 +21,7 @@ bool child_handle::signal_group(int sig) {
   std::lock_guard<std::mutex> guard{reap_mutex_};
   // While the main process is unreaped (even as a zombie) its group id cannot be reused.
   if (reaped_) return false;
+  if (sig == SIGKILL && !cgroup_.empty()) agent_cgroups::kill_all(cgroup_.c_str());
   return kill(-pid_, sig) == 0;
 }
 
@@ -42,8 +43,13 @@ void child_handle::close_input() {
   if (auto loop = loop_.lock()) loop->close_input(this);
 }
 
-io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard)
-    : chunk_(chunk_bytes), window_(window_bytes), guard_(guard), buffer_(chunk_bytes) {
+io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard,
+                 agent_cgroups* cgroups)
+    : chunk_(chunk_bytes),
+      window_(window_bytes),
+      guard_(guard),
+      cgroups_(cgroups),
+      buffer_(chunk_bytes) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("io_loop: cannot create epoll set");
@@ -317,14 +323,17 @@ void io_loop::reap(watched& w, bool block) {
   if (info.si_pid == 0) return;
   {
     std::lock_guard<std::mutex> guard{w.handle->reap_mutex_};
-    // The group dies with its leader: what is left of it (tool processes) would be orphans.
+    // The group dies with its leader: what is left of it (tool processes) would be orphans, and
+    // so would the descendants that left the group, which only the cgroup still holds.
     kill(-w.handle->pid_, SIGKILL);
+    if (!w.handle->cgroup_.empty()) agent_cgroups::kill_all(w.handle->cgroup_.c_str());
     while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) != 0 &&
            errno == EINTR) {
     }
     w.handle->reaped_ = true;
   }
   if (guard_ != nullptr) guard_->remove(w.handle->pid_);
+  if (cgroups_ != nullptr && !w.handle->cgroup_.empty()) cgroups_->remove(w.handle->cgroup_);
   {
     std::lock_guard<std::mutex> guard{mutex_};
     --live_;

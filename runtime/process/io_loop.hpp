@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/process/agent_cgroups.hpp"
 #include "runtime/process/death_guard.hpp"
 #include "runtime/process/launch.hpp"
 #include "runtime/process/process_host.hpp"
@@ -16,7 +17,9 @@ namespace agentrt::process {
 
 class io_loop : public std::enable_shared_from_this<io_loop> {
  public:
-  io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard);
+  // `guard` and `cgroups` may be null; both outlive the loop.
+  io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard,
+          agent_cgroups* cgroups);
   ~io_loop();
 
   void start();
@@ -78,6 +81,7 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   const std::size_t chunk_;
   const std::size_t window_;
   death_guard* guard_;
+  agent_cgroups* cgroups_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;

@@ -1,7 +1,6 @@
 #include "runtime/process/launch.hpp"
 
 #include <boost/process/v2/posix/default_launcher.hpp>
-#include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 
 #include <fcntl.h>
@@ -31,14 +30,34 @@ std::string errno_text(int err) {
   return text;
 }
 
+// What the child reports through its pipe when it cannot exec: the errno and the step that failed,
+// so that the error names the cgroup or the working directory rather than blaming the binary.
+struct child_failure {
+  int err = 0;
+  enum step_t : int { exec, cgroup, group, cwd } step = exec;
+};
+
 // Runs in the child between vfork and exec. The child shares the runtime's memory: only
-// system calls, no allocation, no lock, and nothing written that the parent reads.
+// system calls, no allocation, no lock, and nothing written that the parent reads (the failure
+// goes through the report pipe).
 struct agent_child_setup {
   pid_t parent;
+  int report_fd;
+  int cgroup_procs_fd;  // -1: none
+  const char* cwd;      // nullptr: the runtime's
+
+  [[noreturn]] void fail(child_failure::step_t step) {
+    child_failure f{errno, step};
+    [[maybe_unused]] auto n = write(report_fd, &f, sizeof f);
+    _exit(127);
+  }
 
   bp::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&,
                                const char* const*&) {
-    if (setpgid(0, 0) != 0) return {errno, bp::system_category()};
+    // First, so that every process the agent ever starts is in its cgroup ("0": the writer).
+    if (cgroup_procs_fd >= 0 && write(cgroup_procs_fd, "0", 1) != 1) fail(child_failure::cgroup);
+    if (setpgid(0, 0) != 0) fail(child_failure::group);
+    if (cwd != nullptr && chdir(cwd) != 0) fail(child_failure::cwd);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the runtime died before the line above
     // The agent gets default dispositions: ignored signals would stay ignored across exec, and
@@ -88,11 +107,7 @@ struct vfork_launcher : bp::posix::default_launcher {
   pid_t launch(bp::error_code& ec, const bp::filesystem::path& exe,
                const std::vector<std::string>& args, Inits&&... inits) {
     auto argv = build_argv_(exe, args);
-    int report[2];  // the child writes its errno here when it cannot exec
-    if (pipe2(report, O_CLOEXEC) != 0) {
-      ec.assign(errno, bp::system_category());
-      return -1;
-    }
+    int(&report)[2] = report_;  // the child writes a child_failure here when it cannot exec
     ec = bp::posix::detail::on_setup(*this, exe, argv, inits...);
     if (!ec) {
       all_signals_blocked blocked;
@@ -102,20 +117,19 @@ struct vfork_launcher : bp::posix::default_launcher {
         auto child_ec = bp::posix::detail::on_exec_setup(*this, exe, argv, inits...);
         if (!child_ec)
           execve(exe.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(env));
-        int err = child_ec ? child_ec.value() : errno;
-        [[maybe_unused]] auto n = write(report[1], &err, sizeof err);
+        child_failure f{child_ec ? child_ec.value() : errno, child_failure::exec};
+        [[maybe_unused]] auto n = write(report[1], &f, sizeof f);
         _exit(127);
       }
       if (pid < 0) ec.assign(errno, bp::system_category());
     }
     close(report[1]);
     if (!ec) {
-      int child_errno = 0;
       ssize_t n;
-      while ((n = read(report[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+      while ((n = read(report[0], &failure, sizeof failure)) < 0 && errno == EINTR) {
       }
       if (n > 0) {
-        ec.assign(child_errno, bp::system_category());
+        ec.assign(failure.err, bp::system_category());
         while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
       }
@@ -128,6 +142,14 @@ struct vfork_launcher : bp::posix::default_launcher {
     bp::posix::detail::on_success(*this, exe, argv, inits...);
     return pid;
   }
+
+  // Made before the launch, so that agent_child_setup can be given the write end.
+  bool open_report() { return pipe2(report_, O_CLOEXEC) == 0; }
+  int report_fd() const { return report_[1]; }
+  child_failure failure;  // what the child reported, after a failed launch
+
+ private:
+  int report_[2] = {-1, -1};
 };
 
 struct fd_closer {
@@ -143,24 +165,25 @@ std::string check_cwd(const std::string& cwd) {
   struct stat st {};
   if (stat(cwd.c_str(), &st) != 0) return "working directory " + cwd + ": " + errno_text(errno);
   if (!S_ISDIR(st.st_mode)) return "working directory " + cwd + " is not a directory";
+  // Else the child's chdir fails, and its errno alone would read as the binary's fault.
+  if (access(cwd.c_str(), X_OK) != 0)
+    return "working directory " + cwd + ": " + errno_text(errno) + " (cannot enter it)";
   return {};
 }
 
-std::string path_from(const std::vector<std::string>& env) {
-  for (const auto& e : env)
-    if (e.rfind("PATH=", 0) == 0) return e.substr(5);
-  return "/usr/local/bin:/usr/bin:/bin";
+std::string search_path(const spawn_spec& spec) {
+  return spec.search_path.empty() ? "/usr/local/bin:/usr/bin:/bin" : spec.search_path;
 }
 
 }  // namespace
 
-std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
-  std::string exe = find_executable(spec.executable, path_from(spec.env));
+std::variant<launched_child, std::string> launch(const spawn_spec& spec, int cgroup_procs_fd) {
+  std::string exe = find_executable(spec.executable, search_path(spec));
   if (exe.empty()) {
     std::string hint = spec.install_hint.empty() ? "" : "; install it with: " + spec.install_hint;
     if (spec.executable.find('/') != std::string::npos)
       return "agent executable " + spec.executable + " does not exist or is not executable" + hint;
-    return "agent executable " + spec.executable + " not found in PATH (" + path_from(spec.env) +
+    return "agent executable " + spec.executable + " not found in PATH (" + search_path(spec) +
            ")" + hint;
   }
   if (auto err = check_cwd(spec.cwd); !err.empty()) return err;
@@ -183,13 +206,23 @@ std::variant<launched_child, std::string> launch(const spawn_spec& spec) {
 
   vfork_launcher launcher;
   launcher.env = envp.data();
+  if (!launcher.open_report()) return "cannot create pipes for " + exe + ": " + errno_text(errno);
   bp::error_code ec;
   bp::process_stdio stdio{in.fds[0], out.fds[1], err.fds[1]};
-  agent_child_setup setup{getpid()};
-  pid_t pid = spec.cwd.empty() ? launcher.launch(ec, exe, spec.args, stdio, setup)
-                               : launcher.launch(ec, exe, spec.args, stdio,
-                                                 bp::process_start_dir{spec.cwd}, setup);
-  if (ec) return "cannot start " + exe + ": " + errno_text(ec.value());
+  agent_child_setup setup{getpid(), launcher.report_fd(), cgroup_procs_fd,
+                          spec.cwd.empty() ? nullptr : spec.cwd.c_str()};
+  pid_t pid = launcher.launch(ec, exe, spec.args, stdio, setup);
+  if (ec) {
+    switch (launcher.failure.step) {
+      case child_failure::cgroup:
+        return "cannot put " + exe + " in its cgroup: " + errno_text(ec.value());
+      case child_failure::cwd:
+        return "cannot enter the working directory " + spec.cwd + " for " + exe + ": " +
+               errno_text(ec.value());
+      default:
+        return "cannot start " + exe + ": " + errno_text(ec.value());
+    }
+  }
 
   launched_child child;
   child.pid = pid;

@@ -21,6 +21,8 @@ struct launched_child {
 // Starts `spec` in a new process group with stdin on /dev/null and stdout/stderr on fresh pipes.
 // Blocks for the duration of fork and exec. Returns a clear error text naming the cause instead of
 // throwing: a missing or non-executable binary, a bad working directory, too many open files.
-std::variant<launched_child, std::string> launch(const spawn_spec& spec);
+// With `cgroup_procs_fd` (an agent cgroup's cgroup.procs, runtime/process/agent_cgroups.hpp) the
+// child joins that cgroup before anything else runs in it.
+std::variant<launched_child, std::string> launch(const spawn_spec& spec, int cgroup_procs_fd = -1);
 
 }  // namespace agentrt::process

@@ -1,5 +1,7 @@
 #include "runtime/process/process_host.hpp"
 
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -12,9 +14,13 @@ namespace agentrt::process {
 class process_host::impl {
  public:
   explicit impl(const process_host_options& opts) {
-    // The guardian is forked first, while this object holds no fds worth hiding from it.
-    if (opts.use_guardian) guard_ = std::make_unique<death_guard>();
-    loop_ = std::make_shared<io_loop>(opts.read_chunk_bytes, opts.flow_window_bytes, guard_.get());
+    // The cgroup tree holds no fd, so the guardian, forked next, is still forked while this
+    // object holds no fds worth hiding from it. It kills the tree when the runtime dies.
+    if (opts.use_cgroups) cgroups_ = std::make_unique<agent_cgroups>();
+    std::string tree = cgroups_ ? cgroups_->root() : std::string{};
+    if (opts.use_guardian) guard_ = std::make_unique<death_guard>(tree);
+    loop_ = std::make_shared<io_loop>(opts.read_chunk_bytes, opts.flow_window_bytes, guard_.get(),
+                                      cgroups_.get());
     loop_->start();
     // PR_SET_PDEATHSIG fires when the thread that forked a child ends: this thread lives as long
     // as the host.
@@ -33,6 +39,7 @@ class process_host::impl {
     spawner_.join();
     loop_->stop();
     guard_.reset();
+    cgroups_.reset();
   }
 
   void spawn(spawn_spec spec, std::shared_ptr<agent_observer> observer) {
@@ -48,6 +55,7 @@ class process_host::impl {
   }
 
   std::size_t live_children() const { return loop_->live_children(); }
+  const agent_cgroups* cgroups() const { return cgroups_.get(); }
 
  private:
   struct request {
@@ -74,18 +82,26 @@ class process_host::impl {
   }
 
   void start_one(request& r) {
-    auto outcome = launch(r.spec);
+    auto group = cgroups_ ? cgroups_->make() : agent_cgroups::agent_group{};
+    if (!group.error.empty()) {
+      r.observer->on_spawn_failed(std::move(group.error));
+      return;
+    }
+    auto outcome = launch(r.spec, group.procs_fd);
+    if (group.procs_fd >= 0) close(group.procs_fd);
     if (auto* error = std::get_if<std::string>(&outcome)) {
+      if (!group.dir.empty()) cgroups_->remove(group.dir);
       r.observer->on_spawn_failed(std::move(*error));
       return;
     }
     auto fds = std::get<launched_child>(outcome);
     if (guard_) guard_->add(fds.pid);
-    std::shared_ptr<child_handle> handle{new child_handle{fds.pid, loop_}};
+    std::shared_ptr<child_handle> handle{new child_handle{fds.pid, std::move(group.dir), loop_}};
     loop_->add(handle, fds, std::move(r.observer));
     if (!r.spec.initial_input.empty()) handle->write_input(std::move(r.spec.initial_input));
   }
 
+  std::unique_ptr<agent_cgroups> cgroups_;  // outlives the loop and the guardian
   std::unique_ptr<death_guard> guard_;
   std::shared_ptr<io_loop> loop_;
   std::thread spawner_;
@@ -109,6 +125,15 @@ void process_host::spawn(spawn_spec spec, std::shared_ptr<agent_observer> observ
 
 std::size_t process_host::live_children() const {
   return impl_->live_children();
+}
+
+bool process_host::cgroups_active() const {
+  return impl_->cgroups() != nullptr && impl_->cgroups()->active();
+}
+
+std::string process_host::cgroups_inactive_reason() const {
+  if (impl_->cgroups() == nullptr) return "cgroups are turned off (process_host_options)";
+  return impl_->cgroups()->why_inactive();
 }
 
 }  // namespace agentrt::process

@@ -5,8 +5,10 @@
 // runs on an actor scheduler's thread) and an I/O thread (one epoll set for the pipes and pidfds of
 // every child). Each child runs in its own process group with only fds 0-2 inherited, stdin on
 // /dev/null, the signal mask cleared, and PR_SET_PDEATHSIG; a guardian process kills every live
-// group when the runtime dies, even by SIGKILL. When a child's main process exits, what remains of
-// its group is killed, and the child is reaped through its pidfd.
+// group when the runtime dies, even by SIGKILL. Where the machine allows it each child also has a
+// cgroup of its own (agent_cgroups.hpp), which holds every descendant, also those that leave the
+// group. When a child's main process exits, what remains of its group and cgroup is killed, and
+// the child is reaped through its pidfd.
 //
 // Knows nothing of actors: events are delivered to an agent_observer. Thread-safe.
 
@@ -31,8 +33,9 @@ class child_handle final : public running_agent {
  public:
   pid_t pid() const override { return pid_; }
 
-  // Sends `sig` to the child's process group. Returns false once the child was reaped (the group
-  // is gone, and its id may be reused: it is never signalled then).
+  // Sends `sig` to the child's process group; SIGKILL also to everything in its cgroup (the
+  // descendants that left the group). Returns false once the child was reaped (the group is
+  // gone, and its id may be reused: it is never signalled then).
   bool signal_group(int sig) override;
   void release(std::size_t bytes) override;
   void close_output() override;
@@ -43,9 +46,11 @@ class child_handle final : public running_agent {
  private:
   friend class io_loop;
   friend class process_host;
-  child_handle(pid_t pid, std::weak_ptr<io_loop> loop) : pid_(pid), loop_(std::move(loop)) {}
+  child_handle(pid_t pid, std::string cgroup, std::weak_ptr<io_loop> loop)
+      : pid_(pid), cgroup_(std::move(cgroup)), loop_(std::move(loop)) {}
 
   const pid_t pid_;
+  const std::string cgroup_;  // the agent's cgroup directory; "" without one
   std::weak_ptr<io_loop> loop_;
   std::mutex reap_mutex_;
   bool reaped_ = false;
@@ -57,6 +62,7 @@ struct process_host_options {
   std::size_t read_chunk_bytes = 64 * 1024;
   std::size_t flow_window_bytes = 1024 * 1024;  // unconsumed bytes per child before pausing
   bool use_guardian = true;
+  bool use_cgroups = true;  // a cgroup per child, where the machine allows it
 };
 
 class process_host {
@@ -78,6 +84,10 @@ class process_host {
 
   // Number of children started and not yet reaped.
   std::size_t live_children() const;
+
+  // Whether children get a cgroup each, and when not, why (docs/architecture.md).
+  bool cgroups_active() const;
+  std::string cgroups_inactive_reason() const;
 
  private:
   class impl;
