@@ -11,6 +11,7 @@
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/process/child_env.hpp"
 
 namespace agentrt {
 
@@ -48,6 +49,10 @@ std::string validate(const query_command& q) {
   const auto& known = providers::launchable_providers();
   if (std::find(known.begin(), known.end(), q.provider) == known.end())
     return "query: unknown provider \"" + q.provider + "\"";
+  if (!(q.max_budget_usd >= 0)) return "query: maxBudgetUsd must not be negative";
+  if (q.max_turns < 0) return "query: maxTurns must not be negative";
+  if (auto name = process::refused_env_name(q.extra_env); !name.empty())
+    return "query: extraEnv may not set " + name + " (it would load code into the agent)";
   return {};
 }
 

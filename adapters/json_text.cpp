@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <stdexcept>
 
 namespace agentrt::adapters {
 
@@ -77,7 +78,35 @@ void append_quoted(std::string& out, std::string_view text) {
   out += '"';
 }
 
-void append_json(std::string& out, const json& value) {
+json parse_json(std::string_view text, std::string* error) {
+  bool too_deep = false;
+  // The parser itself is iterative; the depth is checked as it goes, so a deep line costs one pass.
+  // `depth` counts the containers around the event's value.
+  json::parser_callback_t check = [&too_deep](int depth, json::parse_event_t event, json&) {
+    bool opens =
+      event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+    if (opens && depth >= max_json_depth) too_deep = true;
+    return !too_deep;
+  };
+  json value = json::parse(text.begin(), text.end(), check, false);
+  if (too_deep) value = json(json::value_t::discarded);
+  if (error != nullptr && value.is_discarded())
+    *error = too_deep ? "nested deeper than " + std::to_string(max_json_depth) + " levels"
+                      : "not valid JSON";
+  return value;
+}
+
+namespace {
+
+// Values parsed from outside hold at most max_json_depth levels; the adapters wrap them in a few
+// of their own. Twice that is a bound no message reaches, and bounds this recursion's stack.
+constexpr int max_write_depth = 2 * max_json_depth;
+
+// `depth`: the containers around `value`.
+void append_json_at(std::string& out, const json& value, int depth) {
+  if (value.is_structured() && depth >= max_write_depth)
+    throw std::length_error("JSON nested deeper than " + std::to_string(max_write_depth) +
+                            " levels");
   switch (value.type()) {
     case json::value_t::object: {
       out += '{';
@@ -87,7 +116,7 @@ void append_json(std::string& out, const json& value) {
         first = false;
         append_quoted(out, key);
         out += ':';
-        append_json(out, item);
+        append_json_at(out, item, depth + 1);
       }
       out += '}';
       return;
@@ -98,7 +127,7 @@ void append_json(std::string& out, const json& value) {
       for (const auto& item : value) {
         if (!first) out += ',';
         first = false;
-        append_json(out, item);
+        append_json_at(out, item, depth + 1);
       }
       out += ']';
       return;
@@ -110,6 +139,12 @@ void append_json(std::string& out, const json& value) {
       out += dump(value);
       return;
   }
+}
+
+}  // namespace
+
+void append_json(std::string& out, const json& value) {
+  append_json_at(out, value, 0);
 }
 
 std::string to_json_text(const json& value) {

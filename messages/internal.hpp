@@ -257,14 +257,16 @@ typename Inspector::result_type inspect(Inspector& f, admission_reply& x) {
 }
 
 // Front doors: a line the sidecar read from its host, and the request to stop every session,
-// deliver their last events and answer once that is done.
+// deliver their last events and answer once that is done. A line longer than the limit comes as
+// its length alone (oversize_bytes > 0, text empty): its bytes were dropped as they came.
 struct host_line {
   std::string text;
+  std::uint64_t oversize_bytes = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, host_line& x) {
-  return f(caf::meta::type_name("host_line"), x.text);
+  return f(caf::meta::type_name("host_line"), x.text, x.oversize_bytes);
 }
 
 struct drain_request {};

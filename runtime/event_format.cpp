@@ -19,7 +19,7 @@ using adapters::append_quoted;
 using adapters::to_json_text;
 
 json parse_content(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
+  json j = adapters::parse_json(text);
   return j.is_discarded() ? json(text) : j;
 }
 

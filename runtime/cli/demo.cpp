@@ -8,6 +8,7 @@
 #include "messages/type_ids.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/watch.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace agentrt::cli {
 
@@ -36,7 +37,7 @@ const demo_session demo_sessions[] = {
 }  // namespace
 
 int demo_command(const demo_options& opts) {
-  catch_interrupts();
+  stop_signals signals;  // before the runtime's threads, which inherit its mask
   runtime_options ro;
   ro.policy.stop_grace = std::chrono::milliseconds{1500};
   runtime rt{ro};
@@ -60,7 +61,7 @@ int demo_command(const demo_options& opts) {
   auto outcomes = watch_sessions(
     self, rt.supervisor(), ids, opts.json ? output_mode::json : output_mode::text, [&] {
       bool due = std::chrono::steady_clock::now() - started > std::chrono::seconds{1};
-      if (stop_sent || !(due || interrupted())) return;
+      if (stop_sent || !(due || signals.take() != 0)) return;
       stop_sent = true;
       (void)rt.stop("stubborn");
     });

@@ -11,6 +11,7 @@
 #include "runtime/cli/watch.hpp"
 #include "runtime/journal/journal_store.hpp"
 #include "runtime/sidecar/protocol.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace agentrt::cli {
 
@@ -53,7 +54,7 @@ int list_sessions_command(const list_options& opts) {
 }
 
 int resume_session_command(const resume_options& opts) {
-  catch_interrupts();
+  stop_signals signals;  // before the runtime's threads, which inherit its mask
   runtime rt{opts.runtime};
   auto sessions = rt.list();
   if (!sessions) {
@@ -79,7 +80,7 @@ int resume_session_command(const resume_options& opts) {
   bool stopping = false;
   auto outcomes = watch_sessions(self, rt.supervisor(), {{opts.session_id, provider}},
                                  opts.json ? output_mode::json : output_mode::text, [&] {
-                                   if (!interrupted() || stopping) return;
+                                   if (stopping || signals.take() == 0) return;
                                    stopping = true;
                                    (void)rt.stop(opts.session_id);
                                  });

@@ -9,11 +9,12 @@
 #include "messages/type_ids.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/watch.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace agentrt::cli {
 
 int run_command(const run_options& opts) {
-  catch_interrupts();
+  stop_signals signals;  // before the runtime's threads, which inherit its mask
   runtime rt{opts.runtime};
   caf::scoped_actor self{rt.system()};
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
@@ -40,7 +41,7 @@ int run_command(const run_options& opts) {
                                                         : output_mode::text;
   bool stopping = false;
   auto outcomes = watch_sessions(self, rt.supervisor(), ids, mode, [&] {
-    if (!interrupted() || stopping) return;
+    if (stopping || signals.take() == 0) return;
     stopping = true;
     for (const auto& [id, provider] : ids) (void)rt.stop(id);
   });

@@ -2,8 +2,6 @@
 
 #include <caf/all.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -12,25 +10,6 @@
 #include "runtime/event_format.hpp"
 
 namespace agentrt::cli {
-
-namespace {
-std::atomic<bool> interrupt_flag{false};
-extern "C" void on_interrupt(int) {
-  interrupt_flag = true;
-}
-}  // namespace
-
-void catch_interrupts() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-bool interrupted() {
-  return interrupt_flag.load();
-}
 
 namespace {
 

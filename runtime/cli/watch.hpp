@@ -38,8 +38,4 @@ std::map<std::string, session_outcome> watch_sessions(
 // Exit status for a set of outcomes: 0 when every session is done, else 1.
 int exit_status(const std::map<std::string, session_outcome>& outcomes);
 
-// Installs SIGINT/SIGTERM handlers that set the flag returned by interrupted().
-void catch_interrupts();
-bool interrupted();
-
 }  // namespace agentrt::cli

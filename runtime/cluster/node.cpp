@@ -4,11 +4,12 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
-#include <signal.h>
+#include <cstring>
 
 #include <iostream>
 
 #include "actors/node_gateway.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace agentrt::cluster {
 
@@ -34,12 +35,7 @@ int run_node(node_options opts) {
     std::cerr << "agentrt node: " << refusal << '\n';
     return 2;
   }
-  // Blocked in every thread (the runtime's are created after), taken with sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  stop_signals signals;  // before the runtime's threads, which inherit its mask
 
   opts.runtime.cluster.serve = true;
   opts.runtime.cluster.nodes.clear();
@@ -57,8 +53,8 @@ int run_node(node_options opts) {
   }
   std::cout << "agentrt node: listening on " << node_address{opts.listen.host, *port}.name()
             << std::endl;
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  int sig = signals.wait();
+  std::cerr << "agentrt node: " << strsignal(sig) << ": stopping every session\n";
   caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
   return 0;  // the runtime stops the sessions on its way out
 }

@@ -20,7 +20,7 @@ struct node_options {
 std::string listen_refusal(const node_options& opts);
 
 // Publishes the node's gateway, prints "agentrt node: listening on HOST:PORT" on stdout, and
-// serves until SIGTERM or SIGINT (then stops its sessions). The exit status.
+// serves until a stop signal (runtime/stop_signals.hpp; then stops its sessions). The exit status.
 int run_node(node_options opts);
 
 }  // namespace agentrt::cluster

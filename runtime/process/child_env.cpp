@@ -91,6 +91,13 @@ child_env_result build_child_env(const std::vector<std::string>& host, const std
   return result;
 }
 
+std::string refused_env_name(const std::map<std::string, std::string>& extra_env) {
+  static const std::vector<std::string> loader = {"LD_*", "GCONV_PATH", "GLIBC_TUNABLES"};
+  for (const auto& entry : extra_env)
+    if (matches_any(loader, entry.first)) return entry.first;
+  return {};
+}
+
 std::vector<std::string> current_environment() {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);

@@ -30,6 +30,11 @@ struct child_env_result {
 child_env_result build_child_env(const std::vector<std::string>& host, const std::string& provider,
                                  const std::map<std::string, std::string>& extra_env);
 
+// The first of `extra_env`'s names that an agent must not get from a query, or "": the dynamic
+// loader's variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, any LD_*) and glibc's others that
+// load code (GCONV_PATH, GLIBC_TUNABLES). They would run a query's code inside the agent.
+std::string refused_env_name(const std::map<std::string, std::string>& extra_env);
+
 // The current process's environment as "NAME=value" entries.
 std::vector<std::string> current_environment();
 

@@ -7,7 +7,11 @@
 namespace agentrt::process {
 
 struct spawn_spec {
-  std::string executable;         // a path, or a name looked up in the child's PATH
+  std::string executable;  // a path, or a name looked up in search_path
+  // Where `executable` is looked up: the runtime's own PATH, never the child's (a query may set
+  // the agent's PATH for its tools, and must not choose the program). Empty:
+  // /usr/local/bin:/usr/bin:/bin.
+  std::string search_path;
   std::vector<std::string> args;  // argv[1..]; argv[0] is the executable's name
   std::vector<std::string> env;   // "NAME=value" entries: the child's whole environment
   std::string cwd;                // empty: the runtime's working directory

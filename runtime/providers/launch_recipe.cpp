@@ -58,7 +58,9 @@ std::string find_binary(const std::string& name, const std::vector<std::string>&
 
 // claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
 std::variant<launch_plan, std::string> claude_plan(const query_command& q, const launch_config& cfg,
-                                                   const json& config, launch_plan plan) {
+                                                   const json& config,
+                                                   const std::vector<std::string>& host_env,
+                                                   launch_plan plan) {
   if (cfg.running_as_root && q.permission_mode == "bypassPermissions")
     return std::string{
       "permission mode bypassPermissions is refused by claude when running as "
@@ -79,10 +81,9 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q, const
     // PATH first, as the seed's sidecar did (and its load driver relies on); then the places
     // the installer uses.
     std::vector<std::string> candidates;
-    if (auto on_path = process::find_executable("claude", env_value(plan.spec.env, "PATH"));
-        !on_path.empty())
+    if (auto on_path = process::find_executable("claude", plan.spec.search_path); !on_path.empty())
       candidates.push_back(on_path);
-    if (std::string home = env_value(plan.spec.env, "HOME"); !home.empty())
+    if (std::string home = env_value(host_env, "HOME"); !home.empty())
       candidates.insert(candidates.end(),
                         {home + "/.local/bin/claude", home + "/.claude/local/claude"});
     candidates.insert(candidates.end(), {"/usr/local/bin/claude", "/usr/bin/claude"});
@@ -266,9 +267,11 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
   plan.spec.env = std::move(env.env);
   plan.warnings = std::move(env.warnings);
   plan.spec.cwd = q.cwd;
+  // The runtime's PATH picks the binary; the query's (extraEnv) reaches only the agent's tools.
+  plan.spec.search_path = env_value(host_env, "PATH");
   if (auto it = cfg.binaries.find(q.provider); it != cfg.binaries.end())
     plan.spec.executable = it->second;
-  if (q.provider == "claude") return claude_plan(q, cfg, config, std::move(plan));
+  if (q.provider == "claude") return claude_plan(q, cfg, config, host_env, std::move(plan));
   if (q.provider == "codex") return codex_plan(q, config, std::move(plan));
   if (q.provider == "gemini") return gemini_plan(q, std::move(plan));
   if (q.provider == "aider") return aider_plan(q, std::move(plan));

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace agentrt::sidecar {
 
 namespace {
@@ -33,18 +35,26 @@ class fields {
     const json* v = get(key, &json::is_string, "a string");
     return v ? v->get<std::string>() : std::string{};
   }
-  double number(const char* key) {
+  // A number >= 0; 0 when null or missing.
+  double amount(const char* key) {
     const json* v = get(key, &json::is_number, "a number");
-    return v ? v->get<double>() : 0;
+    if (!v) return 0;
+    double n = v->get<double>();
+    if (!(n >= 0)) fail(std::string{key} + " must not be negative");
+    return n >= 0 ? n : 0;
   }
-  // A whole number in 0..max; `absent` when null or missing. Out of range fails (and is never
-  // converted: a double beyond int's range has no int value).
+  // A whole number in 0..max; `absent` when null or missing. A fraction or out of range fails
+  // (and is never converted: a double beyond int's range has no int value).
   std::int32_t count(const char* key, std::int32_t max, std::int32_t absent) {
     const json* v = get(key, &json::is_number, "a number");
     if (!v) return absent;
     double n = v->get<double>();
     if (!(n >= 0 && n <= max)) {
       fail(std::string{key} + " is out of range");
+      return absent;
+    }
+    if (n != std::floor(n)) {
+      fail(std::string{key} + " must be a whole number");
       return absent;
     }
     return static_cast<std::int32_t>(n);
@@ -91,7 +101,7 @@ request parse_query(const json& obj) {
   q.max_turns = f.count("maxTurns", 1000000, 0);
   q.max_restarts = f.count("maxRestarts", 1000, -1);
   q.stall_timeout_ms = f.count("stallTimeoutMs", 1000000000, -1);
-  q.max_budget_usd = f.number("maxBudgetUsd");
+  q.max_budget_usd = f.amount("maxBudgetUsd");
   q.resume_id = f.text("resumeSessionId");
   q.permission_mode = f.text("permissionMode");
   q.system_prompt = f.text("systemPrompt");
@@ -133,9 +143,11 @@ json exit_code(const status_change& s) {
 }  // namespace
 
 request parse_request(std::string_view line) {
-  json obj = json::parse(line.begin(), line.end(), nullptr, false);
-  if (obj.is_discarded())
+  std::string error;
+  json obj = adapters::parse_json(line, &error);
+  if (obj.is_discarded() && error == "not valid JSON")
     return bad_request{{}, "Invalid JSON: " + std::string{line.substr(0, 200)}};
+  if (obj.is_discarded()) return bad_request{{}, "Invalid message: " + error};
   if (!obj.is_object()) return bad_request{{}, "Invalid message: not a JSON object"};
   auto type_it = obj.find("type");
   if (type_it == obj.end() || !type_it->is_string())

@@ -3,18 +3,22 @@
 #include <caf/all.hpp>
 
 #include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <iostream>
 #include <map>
+#include <memory>
 #include <set>
+#include <vector>
 
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/process/line_splitter.hpp"
 #include "runtime/sidecar/protocol.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace agentrt::sidecar {
 
@@ -22,16 +26,18 @@ namespace {
 
 constexpr auto command_timeout = std::chrono::seconds{30};
 
-void write_all(const std::string& bytes) {
+// False once the host closed stdout (EPIPE; SIGPIPE is ignored) or it failed otherwise.
+bool write_all(const std::string& bytes) {
   const char* p = bytes.data();
   std::size_t left = bytes.size();
   while (left > 0) {
     ssize_t n = ::write(STDOUT_FILENO, p, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the host is gone; there is nobody to tell
+    if (n <= 0) return false;
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 struct session_view {
@@ -46,10 +52,14 @@ struct protocol_state {
   std::map<std::string, session_view> sessions;
   caf::typed_response_promise<command_ack> drained;  // answered once no session is live
   bool draining = false;
+  std::size_t max_line_bytes = 0;
   std::string output;  // lines not written yet
   bool flush_queued = false;
+  bool output_closed = false;  // the host closed stdout: nothing more is kept for it
 
-  ~protocol_state() { write_all(output); }
+  ~protocol_state() {
+    if (!output_closed) write_all(output);
+  }
 
   static inline const char* name = "sidecar";
 };
@@ -64,7 +74,7 @@ enum class flush { when_idle, now };
 
 void write_output(protocol_actor* self) {
   auto& st = self->state;
-  write_all(st.output);
+  if (!st.output_closed && !write_all(st.output)) st.output_closed = true;
   st.output.clear();
 }
 
@@ -73,6 +83,7 @@ template <class AppendLine>
 void emit_with(protocol_actor* self, AppendLine append_line, flush when = flush::when_idle) {
   constexpr std::size_t flush_at = 64 * 1024;
   auto& st = self->state;
+  if (st.output_closed) return;  // the reading loop saw it too, and drains
   append_line(st.output);
   st.output += '\n';
   if (when == flush::now || st.output.size() >= flush_at || self->mailbox().empty()) {
@@ -158,8 +169,12 @@ void on_event(protocol_actor* self, const cost_update& c) {
   if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));
 }
 
-void on_host_line(protocol_actor* self, const std::string& text) {
-  auto req = parse_request(text);
+void on_host_line(protocol_actor* self, const host_line& line) {
+  if (line.oversize_bytes > 0)
+    return emit(self, error_line({}, "Line too long: " + std::to_string(line.oversize_bytes) +
+                                       " bytes (the limit is " +
+                                       std::to_string(self->state.max_line_bytes) + ")"));
+  auto req = parse_request(line.text);
   std::visit(
     [&](auto& r) {
       using T = std::decay_t<decltype(r)>;
@@ -205,12 +220,13 @@ void on_host_line(protocol_actor* self, const std::string& text) {
     req);
 }
 
-caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normalized_all) {
+caf::behavior protocol(protocol_actor* self, caf::actor supervisor, const sidecar_options& opts) {
   report_unexpected_on_stderr(self);
   self->state.supervisor = std::move(supervisor);
-  self->state.normalized_all = normalized_all;
+  self->state.normalized_all = opts.normalized;
+  self->state.max_line_bytes = opts.max_line_bytes;
   return {
-    [self](const host_line& line) { on_host_line(self, line.text); },
+    [self](const host_line& line) { on_host_line(self, line); },
     [self](const usage_totals& totals) { emit(self, totals_line(totals)); },
     [self](flush_atom) {
       self->state.flush_queued = false;
@@ -232,68 +248,74 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, bool normali
   };
 }
 
-// Blocks SIGTERM/SIGINT in every thread (the runtime's are created after) and returns a
-// signalfd that reports them.
-int signal_fd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return signalfd(-1, &set, SFD_CLOEXEC);
+// Why the reading loop ended.
+enum class ending { input_closed, stop_signal, output_closed };
+
+// Reads the host's lines until the end of stdin, a stop signal, or a closed stdout (a pipe's
+// write end reports POLLERR once its reader is gone, whether or not a write is pending). Lines
+// are framed as the agents' are: an oversize line costs at most the limit and is reported.
+ending read_host(const stop_signals& signals, const caf::actor& actor, std::size_t max_line) {
+  process::line_splitter lines{max_line};
+  auto on_line = [&actor](std::string_view line) {
+    caf::anon_send<caf::message_priority::high>(actor, host_line{std::string{line}, 0});
+  };
+  auto on_oversize = [&actor](std::size_t bytes) {
+    caf::anon_send<caf::message_priority::high>(actor, host_line{{}, bytes});
+  };
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return ending::input_closed;
+    }
+    if (fds[1].revents & POLLIN) return ending::stop_signal;
+    if (fds[2].revents & (POLLERR | POLLHUP)) return ending::output_closed;
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t n = read(STDIN_FILENO, buf.data(), buf.size());
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) {
+      lines.finish(on_line, on_oversize);
+      return ending::input_closed;
+    }
+    lines.feed({buf.data(), static_cast<std::size_t>(n)}, on_line, on_oversize);
+  }
 }
 
 }  // namespace
 
 int run_sidecar(const sidecar_options& opts) {
-  signal(SIGPIPE, SIG_IGN);  // a host that closed stdout makes writes fail, not the runtime die
-  int signals = signal_fd();
-  runtime rt{opts.runtime};
+  stop_signals signals;
+  std::unique_ptr<runtime> rt;
+  try {
+    rt = std::make_unique<runtime>(opts.runtime);
+  } catch (const std::exception& e) {
+    // The host reads stdout: an EOF alone would not say why.
+    write_all(error_line({}, std::string{"the runtime cannot start: "} + e.what()) + "\n");
+    std::cerr << "agentrt sidecar: " << e.what() << '\n';
+    return 2;
+  }
   // Detached: its own thread, so host commands and pongs never queue behind the sessions'
   // actors on the scheduler, and its blocking writes to stdout hold up no worker.
-  auto actor = rt.system().spawn<caf::detached>(protocol, rt.supervisor(), opts.normalized);
+  auto actor = rt->system().spawn<caf::detached>(protocol, rt->supervisor(), opts);
   {
-    caf::scoped_actor self{rt.system()};
-    self->request(rt.supervisor(), command_timeout, subscribe_command{"", actor, true})
+    caf::scoped_actor self{rt->system()};
+    self->request(rt->supervisor(), command_timeout, subscribe_command{"", actor, true})
       .receive([](const command_ack&) {}, [](const caf::error&) {});
   }
   write_all(ready_line() + "\n");
 
-  std::string pending;
-  char buf[65536];
-  for (bool done = false; !done;) {
-    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {signals, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (fds[1].revents & POLLIN) break;  // SIGTERM or SIGINT
-    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      done = true;
-      if (!pending.empty()) n = 0;
-    } else {
-      pending.append(buf, static_cast<std::size_t>(n));
-    }
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-      std::string line = pending.substr(start, nl - start);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) caf::anon_send<caf::message_priority::high>(actor, host_line{line});
-    }
-    pending.erase(0, start);
-    if (done && !pending.empty())
-      caf::anon_send<caf::message_priority::high>(actor, host_line{pending});
-  }
+  auto end = read_host(signals, actor, opts.max_line_bytes);
+  if (end == ending::stop_signal)
+    std::cerr << "agentrt sidecar: " << strsignal(signals.take()) << ": stopping every session\n";
+  if (end == ending::output_closed)
+    std::cerr << "agentrt sidecar: the host closed stdout: stopping every session\n";
 
-  caf::scoped_actor self{rt.system()};
+  caf::scoped_actor self{rt->system()};
   self->request(actor, opts.runtime.policy.stop_grace + std::chrono::seconds{5}, drain_request{})
     .receive([](const command_ack&) {}, [](const caf::error&) {});
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  close(signals);
-  return 0;
+  return end == ending::output_closed ? 1 : 0;
 }
 
 }  // namespace agentrt::sidecar

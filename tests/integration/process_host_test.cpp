@@ -153,7 +153,8 @@ TEST(ProcessHost, NameNotInPathFailsNamingThePath) {
   auto obs = std::make_shared<recording_observer>();
   spawn_spec spec;
   spec.executable = "agentrt-no-such-agent";
-  spec.env = {"PATH=/nonexistent/bin"};
+  spec.search_path = "/nonexistent/bin";
+  spec.env = {"PATH=/usr/bin:/bin"};  // the child's own PATH picks no program
   host.spawn(spec, obs);
   ASSERT_TRUE(obs->wait_done());
   EXPECT_TRUE(obs->failed_);

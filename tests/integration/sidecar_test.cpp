@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -11,6 +15,7 @@
 
 #include "support/cli_process.hpp"
 #include "support/processes.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -200,7 +205,8 @@ TEST(Sidecar, TooManyOpenFilesFailsSomeSessionsAndTheRestCarryOn) {
   EXPECT_EQ(sc.proc.wait_exit(), 0);
 }
 
-void ends_every_session_on(bool sigterm) {
+// Ends the sidecar's input: closes its stdin, or sends it a signal.
+void ends_every_session_on(int sig) {
   sidecar sc;
   sc.send(fake_query("a", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
   sc.send(fake_query("b", {{"misbehave", "hang"}}));
@@ -211,8 +217,8 @@ void ends_every_session_on(bool sigterm) {
     started += j["type"] == "agent_started";
     return started == 2 && grandchild > 0;
   });
-  if (sigterm)
-    kill(sc.proc.pid, SIGTERM);
+  if (sig != 0)
+    kill(sc.proc.pid, sig);
   else
     sc.proc.close_stdin();
   std::set<std::string> stopped;
@@ -230,11 +236,170 @@ void ends_every_session_on(bool sigterm) {
 }
 
 TEST(Sidecar, StdinEofStopsEverySessionDeliversTheirLastEventsAndExitsZero) {
-  ends_every_session_on(false);
+  ends_every_session_on(0);
 }
 
 TEST(Sidecar, SigtermDoesTheSame) {
-  ends_every_session_on(true);
+  ends_every_session_on(SIGTERM);
+}
+
+// A closed terminal (SIGHUP), Ctrl-\\ (SIGQUIT) and Ctrl-C end it the same way, with the grace and
+// the last events: they used to kill it at once.
+TEST(Sidecar, SighupSigquitAndSigintDoTheSame) {
+  for (int sig : {SIGHUP, SIGQUIT, SIGINT}) {
+    SCOPED_TRACE(strsignal(sig));
+    ends_every_session_on(sig);
+  }
+}
+
+TEST(Sidecar, Sigusr1AndSigusr2AreIgnored) {
+  sidecar sc;
+  sc.send(fake_query("u", {{"misbehave", "hang"}}));
+  sc.until([](const json& j) { return j["type"] == "agent_started"; });
+  kill(sc.proc.pid, SIGUSR1);
+  kill(sc.proc.pid, SIGUSR2);
+  sc.send(json{{"type", "ping"}});
+  EXPECT_EQ(sc.until([](const json& j) { return j["type"] == "pong"; }).back()["type"], "pong");
+  sc.proc.close_stdin();
+  auto last = sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_EQ(last.back()["sessionId"], "u");
+  EXPECT_EQ(sc.proc.wait_exit(), 0);
+}
+
+// A host that closes the sidecar's stdout is gone: its agents are stopped and the sidecar ends,
+// without waiting for stdin to close.
+TEST(Sidecar, AClosedStdoutStopsEverySessionAndEndsTheSidecar) {
+  sidecar sc;
+  sc.send(fake_query("o", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
+  pid_t pid = 0, grandchild = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, grandchild);
+    return grandchild > 0;
+  });
+  sc.proc.close_stdout();
+  EXPECT_EQ(sc.proc.wait_exit(), 1);  // stdin is still open
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 1s));
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 1s));
+}
+
+// A tool that daemonizes (setsid) leaves the agent's process group; the agent's cgroup still
+// holds it, so a stop ends it too.
+TEST(Sidecar, ADescendantThatCalledSetsidDiesWithTheStop) {
+  sidecar sc;
+  sc.send(fake_query("e", {{"misbehave", json::array({"hang", "escape-grandchild"})}}));
+  pid_t pid = 0, escaped = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, escaped);
+    return escaped > 0;
+  });
+  ASSERT_NE(getsid(escaped), getsid(pid)) << "the grandchild left the agent's session";
+  sc.send(json{{"type", "stop"}, {"sessionId", "e"}});
+  sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 1s));
+  EXPECT_TRUE(agentrt::test::wait_gone(escaped, 2s));
+}
+
+TEST(Sidecar, ADescendantThatCalledSetsidDiesWithASigkilledSidecar) {
+  sidecar sc;
+  sc.send(fake_query("e", {{"misbehave", json::array({"hang", "escape-grandchild"})}}));
+  pid_t pid = 0, escaped = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, escaped);
+    return escaped > 0;
+  });
+  kill(sc.proc.pid, SIGKILL);
+  sc.proc.wait_exit();
+  EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
+  EXPECT_TRUE(agentrt::test::wait_gone(escaped, 3s));
+}
+
+// providerConfig nested 60k levels (a 120 KB line) overflowed the writer's stack: every session
+// died. It is an error line now, and the rest carries on.
+TEST(Sidecar, ALineNestedTooDeepIsAnErrorAndTheRestCarriesOn) {
+  sidecar sc;
+  sc.send(fake_query("alive", {{"misbehave", "hang"}}));
+  sc.until([](const json& j) { return j["type"] == "agent_started"; });
+  std::string deep = std::string(60000, '[') + std::string(60000, ']');
+  sc.send_raw(R"({"type":"query","sessionId":"deep","prompt":"p","provider":"fake",)"
+              R"("providerConfig":{"a":)" +
+              deep + "}}");
+  auto error = sc.until([](const json& j) { return j["type"] == "error"; }).back();
+  EXPECT_EQ(error["message"], "Invalid message: nested deeper than 1024 levels");
+  sc.send(json{{"type", "list"}});
+  auto list = sc.until([](const json& j) { return j["type"] == "sessions"; }).back();
+  ASSERT_EQ(list["sessions"].size(), 1u);
+  EXPECT_EQ(list["sessions"][0]["status"], "running");
+}
+
+std::uint64_t peak_rss_kib(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+// A 200 MB line took 42 s and 621 MB (the reader rescanned its buffer on every read). It is read
+// in one pass now, at most the limit is held, and the line after it is served.
+TEST(Sidecar, A200MegabyteLineIsRefusedInBoundedMemoryAndTheNextLineIsRead) {
+  sidecar sc;
+  std::thread writer{[&] {
+    std::string chunk(1 << 20, 'x');
+    chunk.replace(0, 9, "{\"type\":\"");
+    sc.proc.write(chunk);
+    chunk.assign(1 << 20, 'x');
+    for (int i = 1; i < 200; ++i) sc.proc.write(chunk);
+    sc.proc.write("\n{\"type\":\"ping\"}\n");
+  }};
+  auto lines = sc.until([](const json& j) { return j["type"] == "pong"; });
+  writer.join();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["type"], "error");
+  EXPECT_EQ(lines[0]["message"], "Line too long: 209715200 bytes (the limit is 10485760)");
+  EXPECT_LT(peak_rss_kib(sc.proc.pid), 100u * 1024) << "KiB: the line was held in memory";
+}
+
+// The query's extraEnv reaches the agent, but cannot choose its program or load code into it.
+TEST(Sidecar, ExtraEnvCannotPickTheBinaryNorSetTheLoadersVariables) {
+  agentrt::test::temp_dir bin;
+  std::string marker = bin.path() + "/ran";
+  {
+    std::ofstream script{bin.path() + "/claude"};
+    script << "#!/bin/sh\ntouch " << marker << "\n";
+  }
+  chmod((bin.path() + "/claude").c_str(), 0755);
+  sidecar sc;
+  sc.send(json{{"type", "query"},
+               {"sessionId", "path"},
+               {"prompt", "p"},
+               {"extraEnv", {{"PATH", bin.path() + ":/usr/bin:/bin"}}}});
+  sc.until(
+    [](const json& j) { return j["type"] == "agent_error" || j["type"] == "agent_stopped"; });
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the query's PATH chose the binary";
+  for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH"}) {
+    json q = fake_query(std::string{"ld-"} + name);
+    q["extraEnv"] = {{name, "/tmp/evil.so"}};
+    sc.send(q);
+    auto error = sc.until([](const json& j) { return j["type"] == "error"; }).back();
+    EXPECT_EQ(error["message"], std::string{"query: extraEnv may not set "} + name +
+                                  " (it would load code into the agent)");
+  }
+}
+
+// A runtime that cannot start (another one holds the journal) says so on stdout, where the host
+// reads, before it exits.
+TEST(Sidecar, ARuntimeThatCannotStartWritesAnErrorLineFirst) {
+  agentrt::test::temp_dir state;
+  cli_options with_state;
+  with_state.state_home = state.path();
+  sidecar first{{}, with_state};
+  cli_process second{{"sidecar"}, sidecar::with_stdin(with_state)};
+  std::string line;
+  ASSERT_TRUE(second.read_line(line));
+  json j = json::parse(line);
+  EXPECT_EQ(j["type"], "error");
+  EXPECT_NE(j["message"].get<std::string>().find("in use by another agentrt"), std::string::npos)
+    << j["message"];
+  EXPECT_EQ(second.wait_exit(), 2);
 }
 
 TEST(Sidecar, NormalizedOutputPerQueryAndListAndPrompt) {

@@ -94,6 +94,12 @@ class cli_process {
     }
   }
 
+  // The host stops reading: closes the read end of the child's stdout.
+  void close_stdout() {
+    if (out_ != nullptr) std::fclose(out_);
+    out_ = nullptr;
+  }
+
   void close_stdin() {
     if (in_ >= 0) close(in_);
     in_ = -1;

@@ -40,3 +40,34 @@ TEST(JsonText, QuotesAppendToWhatIsThere) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string nested(int levels) {
+  return std::string(static_cast<std::size_t>(levels), '[') +
+         std::string(static_cast<std::size_t>(levels), ']');
+}
+
+TEST(JsonText, ParsesNestingUpToTheLimitAndRefusesDeeper) {
+  using agentrt::adapters::max_json_depth;
+  using agentrt::adapters::parse_json;
+  std::string error;
+  EXPECT_FALSE(parse_json(nested(max_json_depth), &error).is_discarded()) << error;
+  EXPECT_TRUE(parse_json(nested(max_json_depth + 1), &error).is_discarded());
+  EXPECT_EQ(error, "nested deeper than 1024 levels");
+  // What a host sent in the attack: 60k levels in one line, refused without a stack overflow.
+  EXPECT_TRUE(parse_json("{\"a\":" + nested(60000) + "}", &error).is_discarded());
+  EXPECT_EQ(error, "nested deeper than 1024 levels");
+  EXPECT_TRUE(parse_json("{\"a\":", &error).is_discarded());
+  EXPECT_EQ(error, "not valid JSON");
+}
+
+TEST(JsonText, WriterRefusesWhatNoParseLetsThrough) {
+  json deep = json::array();
+  for (int i = 0; i < 3 * agentrt::adapters::max_json_depth; ++i) deep = json::array({deep});
+  EXPECT_THROW(agentrt::adapters::to_json_text(deep), std::length_error);
+  json parsed = agentrt::adapters::parse_json(nested(agentrt::adapters::max_json_depth));
+  EXPECT_EQ(agentrt::adapters::to_json_text(parsed), reference(parsed));
+}
+
+}  // namespace

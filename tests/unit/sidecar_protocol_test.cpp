@@ -47,6 +47,16 @@ TEST(SidecarProtocol, TheSupervisionKeysOfAQuery) {
             "query: stallTimeoutMs is out of range");
 }
 
+// Both were taken before: 1.5 turns became 1, and a negative budget was passed on.
+TEST(SidecarProtocol, AFractionOfATurnAndANegativeBudgetAreRefused) {
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxTurns":1.5})"),
+            "query: maxTurns must be a whole number");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxBudgetUsd":-5})"),
+            "query: maxBudgetUsd must not be negative");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxTurns":2.0})"), "(valid)");
+  EXPECT_EQ(bad(R"({"type":"query","sessionId":"s","prompt":"p","maxBudgetUsd":0})"), "(valid)");
+}
+
 TEST(SidecarProtocol, BadLinesNameTheirProblem) {
   EXPECT_EQ(bad("not json"), "Invalid JSON: not json");
   EXPECT_EQ(bad("[1]"), "Invalid message: not a JSON object");
