@@ -14,6 +14,8 @@
 #include "actors/supervisor.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/cluster/identity.hpp"
+#include "runtime/journal/journal_store.hpp"
 
 namespace agentrt {
 
@@ -24,6 +26,7 @@ constexpr auto command_timeout = std::chrono::seconds{30};
 std::string cluster_problem(const cluster_options& opts) {
   const auto& tls = opts.tls;
   if (!tls.enabled()) return {};
+  if (opts.insecure) return "--insecure (plain TCP) and TLS files exclude each other";
   if (tls.certificate.empty() || tls.key.empty() || tls.ca.empty())
     return "TLS needs a certificate, its key and a CA certificate, all three";
   for (const auto* file : {&tls.certificate, &tls.key, &tls.ca})
@@ -45,8 +48,19 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));
-  const auto& cluster = opts_.cluster;
-  if (cluster.serve || !cluster.nodes.empty()) {
+  auto& cluster = opts_.cluster;
+  bool networked = cluster.serve || !cluster.nodes.empty();
+  if (networked && !cluster.tls.enabled() && !cluster.insecure) {
+    auto dir =
+      cluster.identity_dir.empty() ? journal::default_dir() + "/tls" : cluster.identity_dir;
+    auto id = cluster::user_identity(dir);
+    if (!id.error.empty())
+      throw std::invalid_argument{"no TLS identity for the nodes: " + id.error +
+                                  " (give --tls-cert, --tls-key and --tls-ca, or --insecure)"};
+    cluster.tls = {id.certificate, id.key, id.ca};
+  }
+  if (networked) {
+    cluster::use_clean_openssl_error_queue();
     config_->load<caf::io::middleman>();
     // Heartbeats go out twice per interval and a peer silent for one interval is dropped at the
     // next tick: a lost peer is noticed within 1.5 intervals, and one late beat is no loss.

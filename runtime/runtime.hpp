@@ -34,11 +34,17 @@ struct cluster_options {
   std::vector<node_address> nodes;
   bool serve = false;
   // TLS with peer verification both ways: each side presents `certificate` (with `key`) and
-  // accepts only peers whose certificate chains to `ca`. All three, or none (plain TCP).
+  // accepts only peers whose certificate chains to `ca`. All three, or none: then the per-user
+  // identity in identity_dir (runtime/cluster/identity.hpp), unless `insecure`.
   struct tls_files {
     std::string certificate, key, ca;
     bool enabled() const { return !certificate.empty() || !key.empty() || !ca.empty(); }
   } tls;
+  // Where the per-user identity is kept ("": <journal::default_dir()>/tls).
+  std::string identity_dir;
+  // Plain TCP, with no authentication at all: anyone who reaches a node runs programs as its
+  // user (docs/distributed.md). Only when asked for.
+  bool insecure = false;
   // The heartbeat interval: a peer that is gone or silent is noticed within 1.5 × this (BASP
   // heartbeats go out every half interval; one interval of silence drops the connection).
   std::chrono::milliseconds heartbeat{2000};
@@ -80,6 +86,8 @@ class runtime {
   caf::actor_system& system() { return *system_; }
   const caf::actor& supervisor() const { return supervisor_; }
   const process::process_host& host() const { return *host_; }
+  // With CAF networking: whether it runs over TLS (configured, or the per-user identity).
+  bool tls() const { return opts_.cluster.tls.enabled(); }
 
   // Blocking conveniences over the supervisor's commands.
   caf::expected<command_ack> query(query_command q);

@@ -32,7 +32,12 @@ void add_network_options(CLI::App* cmd, network_flags& flags, agentrt::cluster_o
   cmd->add_option("--tls-cert", cluster.tls.certificate, "TLS: this side's certificate (PEM)");
   cmd->add_option("--tls-key", cluster.tls.key, "TLS: its private key (PEM)");
   cmd->add_option("--tls-ca", cluster.tls.ca,
-                  "TLS: the CA a peer's certificate must chain to (PEM)");
+                  "TLS: the CA a peer's certificate must chain to (PEM). Without the three "
+                  "files: this user's own CA and certificate, made on first use in "
+                  "$XDG_STATE_HOME/agentrt/tls (~/.local/state/agentrt/tls)");
+  cmd->add_flag("--insecure", cluster.insecure,
+                "Plain TCP without authentication: anyone who reaches a node runs programs as "
+                "its user (on a network you trust only)");
   cmd
     ->add_option("--heartbeat-ms", flags.heartbeat_ms,
                  "Heartbeat interval: a silent peer is lost within 1.5 of it")
@@ -179,8 +184,6 @@ int agentrt_main(int argc, char** argv) {
   node_cmd->add_option("--listen", listen, "Address to listen on (port 0: any free port)")
     ->check(check_address)
     ->capture_default_str();
-  node_cmd->add_flag("--insecure", node.insecure,
-                     "Allow a non-loopback address without TLS (on a network you trust)");
   add_network_options(node_cmd, node_network, node.runtime.cluster, false);
   node_cmd
     ->add_option("--orphan-grace-ms", orphan_grace_ms,

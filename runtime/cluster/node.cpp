@@ -4,6 +4,8 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include <iostream>
@@ -15,19 +17,18 @@ namespace agentrt::cluster {
 
 namespace {
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+// What --insecure gives up, said on stderr each time it is used.
+std::string insecure_warning(const node_options& opts) {
+  return "agentrt node: --insecure: plain TCP, no authentication: anyone who can connect to " +
+         opts.listen.name() + " can run any program as uid " + std::to_string(getuid()) +
+         " on this machine, and one packet can make the node allocate up to 4 GiB (CAF's "
+         "BASP trusts a peer's payload length). Use it only on a network you trust.";
 }
 
 }  // namespace
 
 std::string listen_refusal(const node_options& opts) {
-  if (auto problem = cluster_problem(opts.runtime.cluster); !problem.empty()) return problem;
-  if (is_loopback(opts.listen.host) || opts.insecure || opts.runtime.cluster.tls.enabled())
-    return {};
-  return "refusing to listen on " + opts.listen.host +
-         " without TLS: sessions run commands on this machine. Use a loopback address, or "
-         "--insecure on a network you trust";
+  return cluster_problem(opts.runtime.cluster);
 }
 
 int run_node(node_options opts) {
@@ -39,12 +40,12 @@ int run_node(node_options opts) {
 
   opts.runtime.cluster.serve = true;
   opts.runtime.cluster.nodes.clear();
+  if (opts.runtime.cluster.insecure) std::cerr << insecure_warning(opts) << std::endl;
   runtime rt{opts.runtime};
   auto gateway = spawn_node_gateway(rt.system(), rt.supervisor(), opts.orphan_grace);
   const char* host = opts.listen.host.c_str();
-  auto port = opts.runtime.cluster.tls.enabled()
-                ? caf::openssl::publish(gateway, opts.listen.port, host, true)
-                : rt.system().middleman().publish(gateway, opts.listen.port, host, true);
+  auto port = rt.tls() ? caf::openssl::publish(gateway, opts.listen.port, host, true)
+                       : rt.system().middleman().publish(gateway, opts.listen.port, host, true);
   if (!port) {
     std::cerr << "agentrt node: cannot listen on " << opts.listen.name() << ": "
               << rt.system().render(port.error()) << '\n';

@@ -10,13 +10,12 @@ namespace agentrt::cluster {
 
 struct node_options {
   node_address listen{"127.0.0.1", 0};  // port 0: any free port (printed)
-  bool insecure = false;                // required to listen beyond loopback without TLS
   // Sessions live on this long once the last coordinator is gone, then they are stopped.
   std::chrono::milliseconds orphan_grace{30000};
   runtime_options runtime;
 };
 
-// Why the node must not start (no TLS beyond loopback, bad TLS files), or "" when it may.
+// Why the node must not start (bad TLS files, TLS and --insecure together), or "" when it may.
 std::string listen_refusal(const node_options& opts);
 
 // Publishes the node's gateway, prints "agentrt node: listening on HOST:PORT" on stdout, and

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "messages/errors.hpp"
@@ -22,14 +24,28 @@ using namespace std::chrono_literals;
 // Long enough that a busy machine (sanitizers, parallel tests) misses no beat.
 constexpr auto heartbeat = 2000ms;
 
+// The XDG_STATE_HOME of this test's nodes and coordinators: they share the user's TLS identity
+// (made on first use in agentrt/tls), as one user's processes do, and keep their journals apart.
+const std::string& identity_home() {
+  static temp_dir home;
+  return home.path();
+}
+
+cli_options sharing_the_identity() {
+  cli_options o;
+  o.state_home = identity_home();
+  return o;
+}
+
 // An `agentrt node` process on loopback.
 struct node_process {
   explicit node_process(std::string listen = "127.0.0.1:0", std::vector<std::string> extra = {},
                         std::chrono::milliseconds beat = heartbeat) {
-    std::vector<std::string> args = {"node", "--listen", listen, "--heartbeat-ms",
-                                     std::to_string(beat.count())};
+    std::vector<std::string> args = {
+      "node",        "--listen",        listen, "--heartbeat-ms", std::to_string(beat.count()),
+      "--state-dir", journal_dir.path()};
     args.insert(args.end(), extra.begin(), extra.end());
-    process = std::make_unique<cli_process>(args);
+    process = std::make_unique<cli_process>(args, sharing_the_identity());
     std::string line;
     const std::string prefix = "agentrt node: listening on ";
     if (process->read_line(line) && line.rfind(prefix, 0) == 0)
@@ -41,12 +57,14 @@ struct node_process {
     waitpid(process->pid, nullptr, 0);
   }
 
+  temp_dir journal_dir;  // first: made before the process starts
   std::unique_ptr<cli_process> process;
   std::string address;  // HOST:PORT it listens on; empty if it did not start
 };
 
 runtime_options coordinator_options(const std::vector<const node_process*>& nodes) {
   auto opts = test_options();
+  opts.cluster.identity_dir = identity_home() + "/agentrt/tls";
   for (const auto* n : nodes) opts.cluster.nodes.push_back(*parse_node_address(n->address));
   opts.cluster.heartbeat = heartbeat;
   return opts;
@@ -175,7 +193,8 @@ TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) 
   ASSERT_TRUE(events.wait_terminal(ids, 30s));
   for (const auto& id : ids) {
     if (on_a.count(id) > 0) continue;
-    EXPECT_EQ(events.sessions[id].last_status(), session_status::done) << id;
+    EXPECT_EQ(events.sessions[id].last_status(), session_status::done)
+      << id << ": " << events.sessions[id].statuses.back().error;
     expect_in_order(events.sessions[id], id);
   }
   auto pinned = fake_query("pinned", R"({"transcript":"tool"})");
@@ -243,7 +262,8 @@ TEST(Cluster, ANodeStopsTheSessionsOfACoordinatorThatIsGoneAfterTheGrace) {
   {
     // A coordinator process that dies without a word.
     cli_process run{{"run", "--node", n.address, "--provider-config",
-                     R"({"transcript":"tool","repeat":200,"delayMs":50})", "orphan"}};
+                     R"({"transcript":"tool","repeat":200,"delayMs":50})", "orphan"},
+                    sharing_the_identity()};
     std::string line;
     ASSERT_TRUE(run.read_line(line));  // the session runs
     kill(run.pid, SIGKILL);
@@ -285,8 +305,9 @@ struct dev_certs {
   bool ok = false;
 };
 
-bool runs_a_session(const node_process& n, const cluster_options::tls_files& tls) {
-  auto opts = coordinator_options({&n});
+bool runs_a_session(const node_process& n, const cluster_options::tls_files& tls,
+                    std::optional<runtime_options> options = std::nullopt) {
+  auto opts = options ? *options : coordinator_options({&n});
   opts.cluster.tls = tls;
   runtime rt{opts};
   event_collector events{rt};
@@ -302,21 +323,69 @@ TEST(Cluster, WithTlsOnlyPeersCertifiedByTheSameCaGetIn) {
   ASSERT_FALSE(node.address.empty());
   EXPECT_TRUE(runs_a_session(node, certs.files("ca", "coordinator")));
   EXPECT_FALSE(runs_a_session(node, certs.files("rogue", "coordinator")));
-  EXPECT_FALSE(runs_a_session(node, {}));  // plain TCP
+  auto plain = coordinator_options({&node});
+  plain.cluster.insecure = true;
+  EXPECT_FALSE(runs_a_session(node, {}, plain));
   // ... and the coordinator checks the node the same way.
   node_process rogue_node{"127.0.0.1:0", certs.args("rogue", "node")};
   ASSERT_FALSE(rogue_node.address.empty());
   EXPECT_FALSE(runs_a_session(rogue_node, certs.files("ca", "coordinator")));
 }
 
-TEST(Cluster, ANodeRefusesAnOpenAddressWithoutTlsUnlessInsecure) {
-  cli_process refused{{"node", "--listen", "0.0.0.0:0"}};
-  std::string line;
-  EXPECT_FALSE(refused.read_line(line));
-  int status = 0;
-  waitpid(refused.pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 2);
+// With no certificates given, a node and its coordinators use the user's own identity: the same
+// user gets in with no set-up; another identity, and plain TCP, do not.
+TEST(Cluster, WithoutCertificatesOnlyTheUsersOwnIdentityGetsIn) {
+  node_process node;
+  ASSERT_FALSE(node.address.empty());
+  EXPECT_TRUE(runs_a_session(node, {}));
+  temp_dir stranger;
+  auto other = coordinator_options({&node});
+  other.cluster.identity_dir = stranger.path() + "/tls";
+  EXPECT_FALSE(runs_a_session(node, {}, other));
+  auto plain = coordinator_options({&node});
+  plain.cluster.insecure = true;
+  EXPECT_FALSE(runs_a_session(node, {}, plain));
+  struct stat st {};
+  ASSERT_EQ(stat((identity_home() + "/agentrt/tls/peer.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat((identity_home() + "/agentrt/tls").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+// The attack that was: as `nobody`, a coordinator on 127.0.0.1 made a root node run a program of
+// its choosing. Another user has no key that the node's CA signed, and is refused.
+TEST(Cluster, AnotherUsersCoordinatorIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run a coordinator as nobody";
+  if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  node_process node;
+  ASSERT_FALSE(node.address.empty());
+  temp_dir home;
+  chmod(home.path().c_str(), 0777);
+  std::string command = "cd / && XDG_STATE_HOME=" + home.path() +
+                        " setpriv --reuid=nobody --regid=nogroup --clear-groups " +
+                        AGENTRT_CLI_PATH + " run --node " + node.address +
+                        " --provider fake \"x\" >/dev/null 2>&1";
+  int status = std::system(command.c_str());
+  EXPECT_NE(status, 0) << "the coordinator ran a session";
+  // Nor can it borrow root's identity: the key is root's alone.
+  command = "XDG_STATE_HOME=" + identity_home() +
+            " setpriv --reuid=nobody --regid=nogroup --clear-groups cat " + identity_home() +
+            "/agentrt/tls/peer.key >/dev/null 2>&1";
+  EXPECT_NE(std::system(command.c_str()), 0) << "nobody could read the key";
+  runtime rt{coordinator_options({&node})};
+  auto list = rt.list();
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->sessions.empty()) << "a session ran on the node";
+}
+
+TEST(Cluster, TlsFilesAndInsecureExcludeEachOther) {
+  dev_certs certs;
+  ASSERT_TRUE(certs.ok);
+  auto args = certs.args("ca", "node");
+  args.push_back("--insecure");
+  node_process refused{"127.0.0.1:0", args};
+  EXPECT_TRUE(refused.address.empty());
+  EXPECT_EQ(refused.process->wait_exit(), 2);
 }
 
 }  // namespace
