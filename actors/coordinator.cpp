@@ -116,6 +116,14 @@ void stop_lost_run(coordinator_actor* self, const std::string& id, placed_sessio
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout, stop_command{id});
 }
 
+// A node's journal cannot write, or can again: its own file, so its address goes with the news.
+void on_node_journal(coordinator_actor* self, journal_status& status) {
+  auto sender = self->current_sender();
+  if (auto node = sender ? node_of(self, sender->node()) : std::nullopt; node && !status.ok)
+    status.error = self->state.nodes[*node].address.name() + ": " + status.error;
+  for (const auto& sub : self->state.all_subscribers) self->send(sub.subscriber, status);
+}
+
 void on_events(coordinator_actor* self, session_events& batch) {
   if (batch.events.empty()) return;
   auto& st = self->state;
@@ -373,6 +381,8 @@ caf::result<session_list> list(coordinator_actor* self) {
             info.node = name;
             g->list.sessions.push_back(std::move(info));
           }
+          if (!part.journal_error.empty() && g->list.journal_error.empty())
+            g->list.journal_error = name + ": " + part.journal_error;
           one_done();
         },
         [one_done](const caf::error&) { one_done(); });
@@ -451,6 +461,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](const subscribe_command& cmd) { return subscription(self, cmd); },
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },
     [self](session_events& batch) { on_events(self, batch); },
+    [self](journal_status& status) { on_node_journal(self, status); },
     [self](const totals_command&) { return totals(self->state); },
     [self](const totals_subscription& sub) {
       return self->state.followers.update(self, sub, totals(self->state));

@@ -16,23 +16,38 @@ namespace {
 
 // More pending batches than this are written at once, not at the next tick.
 constexpr std::size_t max_pending_batches = 2048;
+// While writes fail (a full disk), they are tried again this often ...
+constexpr auto retry_interval = std::chrono::seconds{1};
+// ... and events up to this many bytes wait in memory; beyond, the oldest batches are given up.
+// Session records and queries (one each per session) always wait.
+constexpr std::size_t max_waiting_bytes = std::size_t{64} << 20;
 
 // What waits to be written. Whatever is left when the actor ends is written by the destructor.
 struct pending_writes {
   std::shared_ptr<journal::store> store;
   std::vector<journal::stored_batch> batches;
+  std::size_t batch_bytes = 0;
   std::unordered_map<std::string, session_info> records;
   std::vector<std::pair<std::string, std::string>> queries;
-  std::string last_failure;
+  journal_status status;
 
-  ~pending_writes() { write(); }
-  void write();
+  ~pending_writes() {
+    if (!write())
+      std::fprintf(stderr,
+                   "agentrt: %s: %zu batches of events and %zu session records were not "
+                   "journaled\n",
+                   status.error.c_str(), batches.size(), records.size());
+  }
+  // False when the write failed (status says why); what failed waits for the next one.
+  bool write();
+  void add(journal::stored_batch batch);
 };
 
 struct journal_state {
   pending_writes pending;
   std::chrono::milliseconds flush_interval{};
   bool tick_pending = false;
+  caf::actor watcher;  // told of every change of pending.status
 
   static inline const char* name = "journal";
 };
@@ -66,33 +81,59 @@ struct event_key {
   }
 };
 
-void pending_writes::write() {
-  if (!store || (batches.empty() && records.empty() && queries.empty())) return;
+bool pending_writes::write() {
+  if (!store || (batches.empty() && records.empty() && queries.empty())) return true;
   std::vector<session_info> rows;
   rows.reserve(records.size());
-  for (auto& [id, info] : records) rows.push_back(std::move(info));
+  for (const auto& [id, info] : records) rows.push_back(info);
   try {
     store->write(batches, rows, queries);
   } catch (const std::exception& e) {
-    if (last_failure != e.what())
-      std::fprintf(stderr, "agentrt: %s (%zu batches not journaled)\n", e.what(), batches.size());
-    last_failure = e.what();
+    status.ok = false;
+    status.error = e.what();
+    status.waiting_batches = batches.size();
+    return false;
   }
+  status = journal_status{true, {}, 0, status.dropped_batches};
   batches.clear();
+  batch_bytes = 0;
   records.clear();
   queries.clear();
+  return true;
 }
 
+void pending_writes::add(journal::stored_batch batch) {
+  batch_bytes += batch.blob.size();
+  batches.push_back(std::move(batch));
+  std::size_t drop = 0;
+  while (batch_bytes > max_waiting_bytes && drop < batches.size())
+    batch_bytes -= batches[drop++].blob.size();
+  batches.erase(batches.begin(), batches.begin() + static_cast<std::ptrdiff_t>(drop));
+  status.dropped_batches += drop;
+}
+
+void schedule_tick(journal_actor* self, caf::timespan after) {
+  auto& st = self->state;
+  if (st.tick_pending) return;
+  st.tick_pending = true;
+  self->delayed_send(self, after, flush_tick::value);
+}
+
+// Writes what waits; a change of health goes to the watcher (the supervisor), and while writes
+// fail they are tried again every retry_interval, new events or not.
 void flush(journal_actor* self) {
-  self->state.pending.write();
+  auto& st = self->state;
+  bool was_ok = st.pending.status.ok;
+  bool ok = st.pending.write();
+  if (ok != was_ok && st.watcher) self->send(st.watcher, st.pending.status);
+  if (!ok) schedule_tick(self, retry_interval);
 }
 
 void schedule_flush(journal_actor* self) {
   auto& st = self->state;
+  if (!st.pending.status.ok) return;  // the retry tick is set
   if (st.pending.batches.size() >= max_pending_batches) return flush(self);
-  if (st.tick_pending) return;
-  st.tick_pending = true;
-  self->delayed_send(self, st.flush_interval, flush_tick::value);
+  schedule_tick(self, st.flush_interval);
 }
 
 // A batch is one session's (the message adapter publishes them), and journaled as it came.
@@ -105,7 +146,7 @@ void record(journal_actor* self, session_events& batch) {
   if (events.empty()) return;
   auto [id, first] = caf::visit(event_key{}, events.front());
   auto last = caf::visit(event_key{}, events.back()).second;
-  st.pending.batches.push_back({*id, first, last, serialize(batch)});
+  st.pending.add({*id, first, last, serialize(batch)});
   schedule_flush(self);
 }
 
@@ -176,6 +217,11 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
     [self](journal_flush&) {
       flush(self);
       return command_ack{};
+    },
+    [self](journal_watch& w) {
+      self->state.watcher = std::move(w.watcher);
+      if (!self->state.pending.status.ok)
+        self->send(self->state.watcher, self->state.pending.status);
     },
     [self](const replay_request& req) { return replay(self, req); },
     [self](const last_seq_request& req) { return last_seq(self, req.session_id); },

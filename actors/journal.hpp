@@ -5,8 +5,11 @@
 // `flush_interval`, sooner when many pile up, and when the actor ends.
 //
 // Receives: session_events (as a subscriber), session_info (records, from the supervisor),
-// query_recorded, replay_request, last_seq_request, stored_query_request, journal_flush.
-// A write that fails is reported on stderr once per distinct error; the runtime goes on.
+// query_recorded, replay_request, last_seq_request, stored_query_request, journal_flush,
+// journal_watch. A write that fails (a full disk) loses nothing at once: what waits stays in
+// memory (events up to 64 MiB; beyond, the oldest batches are given up and counted) and is tried
+// again every second; the watcher gets a journal_status at each change of health. Only what
+// still cannot be written when the actor ends is lost, and said on stderr.
 
 #include <caf/fwd.hpp>
 

@@ -35,7 +35,8 @@ struct supervisor_state {
   // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
   std::unordered_map<std::string, session_info> past;
   admission_control admission;
-  usage_totals totals;  // with the global budget
+  usage_totals totals;     // with the global budget
+  journal_status journal;  // the journal's health, as it last said
   totals_followers followers;
 
   static inline const char* name = "supervisor";
@@ -286,6 +287,14 @@ void clean_up(supervisor_actor* self, const cleanup_tick& tick) {
   retire(self, it);
 }
 
+// The journal cannot write (a full disk), or can again: every subscriber of all sessions is told.
+void on_journal_status(supervisor_actor* self, const journal_status& status) {
+  auto& st = self->state;
+  st.journal = status;
+  for (const auto& sub : st.all_subscribers)
+    if (sub.subscriber != st.env.journal) self->send(sub.subscriber, status);
+}
+
 caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<session_info> past,
                          double global_budget_usd) {
   report_unexpected_on_stderr(self);
@@ -295,6 +304,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
   if (env.admission) st.admission = admission_control{*env.admission};
   if (env.journal) {
     st.all_subscribers.push_back(subscribe_command{{}, env.journal, false, false, 0});
+    self->send(env.journal, journal_watch{caf::actor_cast<caf::actor>(self)});
     for (auto& info : past) st.past.emplace(info.session_id, std::move(info));
   }
   // Sessions are not linked (one crashing must not take the others down): they are ended here.
@@ -344,8 +354,10 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
       for (const auto& [id, info] : self->state.past) list.sessions.push_back(info);
       std::sort(list.sessions.begin(), list.sessions.end(),
                 [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });
+      list.journal_error = self->state.journal.ok ? std::string{} : self->state.journal.error;
       return list;
     },
+    [self](const journal_status& status) { on_journal_status(self, status); },
     [self](const session_info& info) { update(self, info); },
     [self](const cleanup_tick& tick) { clean_up(self, tick); },
   };

@@ -110,11 +110,12 @@ typename Inspector::result_type inspect(Inspector& f, session_info& x) {
 
 struct session_list {
   std::vector<session_info> sessions;
+  std::string journal_error;  // why the journal cannot write now; "" when it can (or there is none)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_list& x) {
-  return f(caf::meta::type_name("session_list"), x.sessions);
+  return f(caf::meta::type_name("session_list"), x.sessions, x.journal_error);
 }
 
 // What every session of the runtime spent since it started, over all their runs; with the global

@@ -2,6 +2,7 @@
 // Messages to the journal actor (actors/journal.hpp), which writes every numbered event and every
 // session record to the journal's SQLite file and reads them back.
 
+#include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -55,12 +56,39 @@ typename Inspector::result_type inspect(Inspector& f, stored_query_request& x) {
   return f(caf::meta::type_name("stored_query_request"), x.session_id);
 }
 
+// Tell `watcher` of every change of the journal's health (journal_status).
+struct journal_watch {
+  caf::actor watcher;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_watch& x) {
+  return f(caf::meta::type_name("journal_watch"), x.watcher);
+}
+
 // Write what is pending now; answered with command_ack once it is on disk.
 struct journal_flush {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_flush&) {
   return f(caf::meta::type_name("journal_flush"));
+}
+
+// The journal's health: sent by the journal to whoever watches it (the supervisor, which asks
+// with journal_watch) when it changes, and by the supervisor to every subscriber of all sessions.
+// While writes fail, what waits is kept in memory (up to a bound; beyond it the oldest batches of
+// events are given up and counted) and written once the disk takes it again.
+struct journal_status {
+  bool ok = true;
+  std::string error;                  // SQLite's reason, while !ok
+  std::uint64_t waiting_batches = 0;  // events kept in memory, not yet on disk
+  std::uint64_t dropped_batches = 0;  // given up since the runtime started
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_status& x) {
+  return f(caf::meta::type_name("journal_status"), x.ok, x.error, x.waiting_batches,
+           x.dropped_batches);
 }
 
 // Continue a past session (one in the journal, or a finished live one) with the provider's

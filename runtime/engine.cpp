@@ -37,6 +37,9 @@ caf::behavior callback_actor(caf::event_based_actor* self, event_callbacks cb) {
     [cb](const session_events& batch) {
       for (const auto& ev : batch.events) caf::visit(callback_caller{cb}, ev);
     },
+    [cb](const journal_status& status) {
+      if (cb.on_journal) cb.on_journal(status);
+    },
   };
 }
 

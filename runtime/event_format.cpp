@@ -38,6 +38,15 @@ std::string money(double usd) {
 
 }  // namespace
 
+std::string journal_status_text(const journal_status& j) {
+  std::string text = j.ok ? "journal: writing again"
+                          : j.error + "; " + std::to_string(j.waiting_batches) +
+                              " batches of events wait in memory (the sessions keep running)";
+  if (j.dropped_batches > 0)
+    text += "; " + std::to_string(j.dropped_batches) + " batches given up since the start";
+  return text;
+}
+
 std::string signal_name(int sig) {
   if (sig <= 0) return {};
   const char* abbrev = sigabbrev_np(sig);

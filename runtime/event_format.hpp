@@ -7,6 +7,7 @@
 #include <string>
 
 #include "messages/events.hpp"
+#include "messages/journal.hpp"
 
 namespace agentrt {
 
@@ -26,6 +27,9 @@ std::string tagged_line(const char* key, const char* tag, const std::string& ses
 
 // "SIGTERM" for 15; empty for 0 and below.
 std::string signal_name(int sig);
+
+// What a person reads of the journal's health.
+std::string journal_status_text(const journal_status& j);
 
 std::string to_json_line(const agent_message& m);
 std::string to_json_line(const status_change& s);

@@ -28,6 +28,7 @@
 
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
+#include "messages/journal.hpp"
 #include "messages/subscription.hpp"
 
 namespace agentrt {
@@ -66,6 +67,9 @@ struct event_callbacks {
   std::function<void(const status_change&)> on_status;
   std::function<void(const cost_update&)> on_cost;
   std::function<void(const log_line&)> on_log;
+  // Subscriptions to every session only: the journal cannot write (a full disk: `error` says
+  // so; the sessions keep running and what waits is written once it can), or can again.
+  std::function<void(const journal_status&)> on_journal;
 };
 
 // The outcome of a command: ok, or the runtime's reason ("Session already running", ...).

@@ -47,7 +47,7 @@ int list_sessions_command(const list_options& opts) {
     return 1;
   }
   if (opts.json)
-    std::cout << sidecar::sessions_line(session_list{sessions}) << '\n';
+    std::cout << sidecar::sessions_line(session_list{sessions, {}}) << '\n';
   else
     std::cout << render_sessions(sessions);
   return 0;

@@ -112,6 +112,7 @@ std::map<std::string, session_outcome> watch_sessions(
       },
       [&](const usage_totals& now) { totals = now; },
       [](const command_ack&) {},  // the totals subscription's
+      [](const journal_status& j) { std::cerr << journal_status_text(j) << '\n'; },
       caf::after(std::chrono::milliseconds{100}) >> [] {});
   }
   if (mode == output_mode::table) {  // with the totals as they are now, not 100 ms ago

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 
@@ -80,15 +82,48 @@ class statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-sqlite3* open_db(const std::string& path, int flags) {
+// The database at `path` (a file name, or a file: URI with SQLITE_OPEN_URI), or nullptr with
+// SQLite's reason in `why`.
+sqlite3* try_open_db(const std::string& path, int flags, std::string& why) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    throw std::runtime_error{"journal: cannot open " + path + ": " + why};
+    return nullptr;
   }
   sqlite3_busy_timeout(db, 5000);
   return db;
+}
+
+sqlite3* open_db(const std::string& path, int flags) {
+  std::string why;
+  sqlite3* db = try_open_db(path, flags, why);
+  if (db == nullptr) throw std::runtime_error{"journal: cannot open " + path + ": " + why};
+  return db;
+}
+
+// "ok", or what is wrong with the file: quick_check's first finding, or the error that stopped
+// it (a bad header: "file is not a database").
+std::string check_file(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string result;
+  if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    auto* text = sqlite3_column_text(stmt, 0);
+    result = text ? reinterpret_cast<const char*>(text) : "";
+  } else {
+    result = sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(stmt);
+  return result;
+}
+
+// Moves a damaged journal (and its WAL) aside; the name it got.
+std::string move_aside(const std::string& path) {
+  std::string aside = path + ".damaged-" + std::to_string(::time(nullptr));
+  std::rename(path.c_str(), aside.c_str());
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
+  return aside;
 }
 
 }  // namespace
@@ -100,8 +135,8 @@ std::string default_dir() {
   return std::string{home && *home ? home : "."} + "/.local/state/agentrt";
 }
 
-store::store(sqlite3* db, int lock_fd, bool writer_gone)
-    : db_(db), lock_fd_(lock_fd), writer_gone_(writer_gone) {}
+store::store(sqlite3* db, std::string path, int lock_fd, bool writer_gone)
+    : db_(db), path_(std::move(path)), lock_fd_(lock_fd), writer_gone_(writer_gone) {}
 
 store::~store() {
   sqlite3_close(db_);
@@ -113,8 +148,15 @@ void store::exec(const char* sql) const {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string why = message ? message : "unknown error";
     sqlite3_free(message);
-    throw std::runtime_error{"journal: " + why};
+    throw std::runtime_error{"journal: " + path_ + ": " + why};
   }
+}
+
+void store::fail(const std::string& why) const {
+  // SQLite ends the transaction itself on some errors (SQLITE_FULL): only one still open is
+  // rolled back, so that the real reason is the one reported.
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  throw std::runtime_error{"journal: " + path_ + ": " + why};
 }
 
 std::unique_ptr<store> store::open(const std::string& dir) {
@@ -131,15 +173,26 @@ std::unique_ptr<store> store::open(const std::string& dir) {
                              " is in use by another agentrt (give each its own --state-dir, or "
                              "run with --no-journal)"};
   }
+  std::string path = dir + "/journal.db";
   std::unique_ptr<store> s;
+  std::string damage;
   try {
-    s.reset(new store{open_db(dir + "/journal.db",
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX),
-                      fd, false});
+    constexpr int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    sqlite3* db = open_db(path, flags);
+    // Damage in the middle of the file went unnoticed before: the runtime ran on it.
+    if (damage = check_file(db); damage != "ok") {
+      sqlite3_close(db);
+      db = open_db((move_aside(path), path), flags);
+    }
+    s.reset(new store{db, path, fd, false});
   } catch (...) {
     close(fd);
     throw;
   }
+  if (damage != "ok")
+    s->warnings_.push_back("journal: " + path + " was damaged (" + damage +
+                           "): it was moved aside (journal.db.damaged-*) and a new journal was "
+                           "begun; the sessions it held are no longer listed or resumable");
   // WAL: readers (agentrt list) do not block the writer. NORMAL: a crash of the process loses
   // nothing committed; only a power loss may take the last transactions.
   s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -161,13 +214,22 @@ std::unique_ptr<store> store::open_read_only(const std::string& dir) {
     writer_gone = flock(fd, LOCK_SH | LOCK_NB) == 0;
     close(fd);
   }
-  return std::unique_ptr<store>{new store{open_db(path, SQLITE_OPEN_READONLY), -1, writer_gone}};
+  std::string why;
+  sqlite3* db = try_open_db(path, SQLITE_OPEN_READONLY, why);
+  if (db == nullptr || sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
+                                    nullptr) == SQLITE_CANTOPEN) {
+    // A reader of a WAL file needs its -shm, which a read-only filesystem cannot hold; no one
+    // writes there, so the file is read as it is.
+    sqlite3_close(db);
+    db = open_db("file:" + path + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  }
+  return std::unique_ptr<store>{new store{db, path, -1, writer_gone}};
 }
 
 void store::write(const std::vector<stored_batch>& batches,
                   const std::vector<session_info>& records,
                   const std::vector<std::pair<std::string, std::string>>& queries) {
-  exec("BEGIN");
+  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(db_));
   try {
     statement insert{db_, "INSERT OR IGNORE INTO batches VALUES(?,?,?,?)"};
     for (const auto& b : batches)
@@ -201,11 +263,13 @@ void store::write(const std::vector<stored_batch>& batches,
     }
     statement set_query{db_, "UPDATE sessions SET query=? WHERE session_id=?"};
     for (const auto& [id, query] : queries) set_query.bind_blob(1, query).bind(2, id).run();
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (why.rfind("journal: ", 0) == 0) why.erase(0, 9);
+    fail(why);
   }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db_));
 }
 
 std::vector<session_info> store::sessions() const {

@@ -5,7 +5,9 @@
 // so this file stays a leaf like runtime/process.
 //
 // One writer per file: open() takes an exclusive lock on DIR/journal.lock for the store's life,
-// and marks the sessions that were live when the last writer died as `interrupted`. Readers
+// checks the file (PRAGMA quick_check; a damaged file is moved aside and a new one begun, which
+// warnings() says), and marks the sessions that were live when the last writer died as
+// `interrupted`. Readers
 // (open_read_only) hold no lock and may run beside the writer (WAL); when no writer holds the
 // journal, they too show its live sessions as `interrupted`.
 // Not thread-safe: one owner (the journal actor, or a CLI command).
@@ -34,16 +36,21 @@ class store {
   // Opens (creating) DIR/journal.db for writing. Throws std::runtime_error with a readable text
   // when it cannot: the directory cannot be made, another runtime holds it, SQLite fails.
   static std::unique_ptr<store> open(const std::string& dir);
-  // Opens an existing journal for reading; nullptr when there is none in `dir`.
+  // Opens an existing journal for reading; nullptr when there is none in `dir`. On a read-only
+  // filesystem (no -shm file can be made) it reads the file as it is.
   static std::unique_ptr<store> open_read_only(const std::string& dir);
   ~store();
 
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
-  // One transaction: the batches, the session records, the queries.
+  // One transaction: the batches, the session records, the queries. Throws std::runtime_error
+  // with SQLite's reason (a full disk: "database or disk is full"); nothing of it is written then.
   void write(const std::vector<stored_batch>& batches, const std::vector<session_info>& records,
              const std::vector<std::pair<std::string, std::string>>& queries);
+
+  // What open() had to do to the file (moved a damaged one aside), for the user to read.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   std::vector<session_info> sessions() const;
   // The sequence number of the session's last journaled event (0: none).
@@ -56,10 +63,13 @@ class store {
                                     std::uint64_t up_to = UINT64_MAX) const;
 
  private:
-  store(sqlite3* db, int lock_fd, bool writer_gone);
+  store(sqlite3* db, std::string path, int lock_fd, bool writer_gone);
   void exec(const char* sql) const;
+  [[noreturn]] void fail(const std::string& why) const;
 
   sqlite3* db_;
+  std::string path_;
+  std::vector<std::string> warnings_;
   int lock_fd_;
   bool writer_gone_;  // read-only, and no runtime writes the journal
 };

@@ -245,6 +245,15 @@ std::string totals_line(const usage_totals& t) {
   return to_json_text(line);
 }
 
+std::string journal_line(const journal_status& j) {
+  json line = {{"type", "journal"},
+               {"ok", j.ok},
+               {"waitingBatches", j.waiting_batches},
+               {"droppedBatches", j.dropped_batches}};
+  if (!j.ok) line["error"] = j.error;
+  return to_json_text(line);
+}
+
 std::string sessions_line(const session_list& list) {
   json sessions = json::array();
   for (const auto& s : list.sessions) {
@@ -262,7 +271,9 @@ std::string sessions_line(const session_list& list) {
     if (s.queue_position > 0) row["queuePosition"] = s.queue_position;
     sessions.push_back(std::move(row));
   }
-  return to_json_text({{"type", "sessions"}, {"sessions", sessions}});
+  json line = {{"type", "sessions"}, {"sessions", sessions}};
+  if (!list.journal_error.empty()) line["journalError"] = list.journal_error;
+  return to_json_text(line);
 }
 
 }  // namespace agentrt::sidecar

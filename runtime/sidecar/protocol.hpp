@@ -9,6 +9,7 @@
 
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
+#include "messages/journal.hpp"
 
 namespace agentrt::sidecar {
 
@@ -69,5 +70,6 @@ std::string status_line(const status_change& s);
 std::string cost_line(const cost_update& c);
 std::string sessions_line(const session_list& list);
 std::string totals_line(const usage_totals& totals);
+std::string journal_line(const journal_status& status);
 
 }  // namespace agentrt::sidecar

@@ -16,6 +16,7 @@
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/event_format.hpp"
 #include "runtime/process/line_splitter.hpp"
 #include "runtime/sidecar/protocol.hpp"
 #include "runtime/stop_signals.hpp"
@@ -228,6 +229,11 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, const sideca
   return {
     [self](const host_line& line) { on_host_line(self, line); },
     [self](const usage_totals& totals) { emit(self, totals_line(totals)); },
+    [self](const journal_status& status) {
+      // The seed's hosts know error lines; the journal line says it again, and when it is over.
+      if (!status.ok) emit(self, error_line({}, journal_status_text(status)));
+      emit(self, journal_line(status));
+    },
     [self](flush_atom) {
       self->state.flush_queued = false;
       write_output(self);

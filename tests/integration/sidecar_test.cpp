@@ -15,58 +15,17 @@
 
 #include "support/cli_process.hpp"
 #include "support/processes.hpp"
+#include "support/sidecar_client.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
 
 using agentrt::test::cli_options;
 using agentrt::test::cli_process;
+using agentrt::test::fake_query;
+using agentrt::test::sidecar;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-// A sidecar whose fake provider binary is the build's; reads its ready line.
-struct sidecar {
-  explicit sidecar(std::vector<std::string> extra = {}, cli_options opts = {})
-      : proc(args(std::move(extra)), with_stdin(opts)) {
-    json ready = next();
-    EXPECT_EQ(ready["type"], "ready");
-  }
-  static std::vector<std::string> args(std::vector<std::string> extra) {
-    std::vector<std::string> a = {"sidecar"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  static cli_options with_stdin(cli_options o) {
-    o.stdin_pipe = true;
-    return o;
-  }
-  void send(const json& j) { proc.write(j.dump() + "\n"); }
-  void send_raw(const std::string& line) { proc.write(line + "\n"); }
-  json next() {
-    std::string line;
-    if (!proc.read_line(line)) return json{{"type", "<eof>"}};
-    return json::parse(line);
-  }
-  // Reads until `done` holds for a line; returns every line read.
-  template <class Pred>
-  std::vector<json> until(Pred done) {
-    std::vector<json> seen;
-    for (;;) {
-      json j = next();
-      seen.push_back(j);
-      if (j["type"] == "<eof>" || done(j)) return seen;
-    }
-  }
-  cli_process proc;
-};
-
-json fake_query(const std::string& id, json config = json::object()) {
-  return {{"type", "query"},
-          {"sessionId", id},
-          {"prompt", "p"},
-          {"provider", "fake"},
-          {"providerConfig", config}};
-}
 
 TEST(Sidecar, EveryAgentEventComesBeforeItsSessionsAgentStopped) {
   sidecar sc;
