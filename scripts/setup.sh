@@ -2,7 +2,36 @@
 # Installs what agentrt needs to build and test, from Debian only. Idempotent: packages already
 # present are skipped, and apt is not touched at all when nothing is missing.
 #   scripts/setup.sh [--bench]   # --bench: also what bench/run.sh needs (gnuplot, python3, node)
+#   scripts/setup.sh --caf-source DIR   # CAF's Debian source package into DIR (scripts/tsan.sh)
 set -euo pipefail
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# Source packages come from the machine's own apt sources: a deb-src twin of each enabled deb
+# entry (deb822 .sources files and one-line lists alike), added once.
+if [ "${1:-}" = --caf-source ]; then
+  dir=${2:?usage: setup.sh --caf-source DIR}
+  if ! apt-get indextargets --format '$(CREATED_BY)' 2>/dev/null | grep -q '^Sources$'; then
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$f" ] && grep -q '^Types: deb$' "$f" || continue
+      case "$f" in */agentrt-src-*) continue ;; esac
+      sed 's/^Types: deb$/Types: deb-src/' "$f" |
+        $sudo tee "/etc/apt/sources.list.d/agentrt-src-$(basename "$f")" >/dev/null
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [ -f "$f" ] && grep -q '^deb ' "$f" || continue
+      sed -n 's/^deb /deb-src /p' "$f" |
+        $sudo tee "/etc/apt/sources.list.d/agentrt-src-$(basename "$f")" >/dev/null
+    done
+    $sudo apt-get update -qq
+  fi
+  mkdir -p "$dir"
+  # The caller checks the upstream tarball against the .dsc's checksum; a missing Debian patch
+  # tarball (not needed here) does not stop it.
+  (cd "$dir" && apt-get source --download-only actor-framework=0.17.6-2.1 >/dev/null 2>&1) || true
+  exit 0
+fi
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -31,8 +60,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 echo "setup: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

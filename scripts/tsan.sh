@@ -4,7 +4,8 @@
 # TSan sees a happens-before edge only in code built with it. Debian's libcaf is not, so every
 # message handed from one thread to another through CAF's mailboxes would look like a race.
 # This script therefore first builds CAF 0.17.6 (core, io, openssl) with TSan from Debian's own
-# source package (checksum from its .dsc), once, into build-tsan-caf/, then builds agentrt
+# source package (fetched through apt by scripts/setup.sh --caf-source; the tarball is checked
+# against the checksum of the .dsc), once, into build-tsan-caf/, then builds agentrt
 # against it in build-tsan/ and runs the tests. A report fails the run (halt_on_error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +16,7 @@ sha256=e2bf5bd243f08bb7d8adde197cfe3e6d71314ed3378fe0692f8932f4c3b3928c
 
 if [ ! -f "$caf_prefix/lib/libcaf_core.so" ]; then
   mkdir -p build-tsan-caf
-  if [ ! -f "build-tsan-caf/$tarball" ]; then
-    curl -fsSL --retry 3 -o "build-tsan-caf/$tarball.part" \
-      "http://deb.debian.org/debian/pool/main/a/actor-framework/$tarball"
-    mv "build-tsan-caf/$tarball.part" "build-tsan-caf/$tarball"
-  fi
+  [ -f "build-tsan-caf/$tarball" ] || bash scripts/setup.sh --caf-source build-tsan-caf
   echo "$sha256  build-tsan-caf/$tarball" | sha256sum -c -
   rm -rf build-tsan-caf/src && mkdir build-tsan-caf/src
   tar xzf "build-tsan-caf/$tarball" -C build-tsan-caf/src
