@@ -4,7 +4,12 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
 
 #include <set>
 #include <stdexcept>
@@ -20,8 +25,49 @@
 namespace agentrt {
 
 namespace {
+
 constexpr auto command_timeout = std::chrono::seconds{30};
+
+// Threads a runtime starts beside its scheduler's: the spawner and I/O threads, the guardian (a
+// process), the Ollama thread, CAF's timer and middleman, the journal and the front door's
+// detached actors; and some room for the first agents.
+constexpr std::size_t threads_beside_the_scheduler = 12;
+
+// Starts `n` threads that wait for each other, then ends them: a process limit too low for the
+// runtime (ulimit -u counts threads) is found here, with a clear error, and not inside CAF,
+// which aborted ("terminate called without an active exception") or hung before `ready`.
+void check_room_for_threads(std::size_t n) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::thread> threads;
+  std::string failure;
+  try {
+    for (std::size_t i = 0; i < n; ++i)
+      threads.emplace_back([&] {
+        std::unique_lock<std::mutex> lock{m};
+        cv.wait(lock, [&] { return release; });
+      });
+  } catch (const std::system_error& e) {
+    failure = e.what();
+  }
+  {
+    std::lock_guard<std::mutex> lock{m};
+    release = true;
+  }
+  cv.notify_all();
+  for (auto& t : threads) t.join();
+  if (failure.empty()) return;
+  rlimit limit{};
+  getrlimit(RLIMIT_NPROC, &limit);
+  std::string cap = limit.rlim_cur == RLIM_INFINITY ? "unlimited" : std::to_string(limit.rlim_cur);
+  throw std::runtime_error{"cannot start " + std::to_string(n) + " threads (" + failure +
+                           "): the process limit (ulimit -u: " + cap +
+                           ", counting every thread of this user) leaves too little room; "
+                           "raise it"};
 }
+
+}  // namespace
 
 std::string cluster_problem(const cluster_options& opts) {
   const auto& tls = opts.tls;
@@ -37,15 +83,16 @@ std::string cluster_problem(const cluster_options& opts) {
 runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   if (auto problem = cluster_problem(opts_.cluster); !problem.empty())
     throw std::invalid_argument{problem};
+  std::size_t threads = opts_.scheduler_threads;
+  // One core is left to the I/O thread and the agents: measured on 2 cores, one scheduler
+  // thread spent half the CPU per event of two (BENCHMARKS.md).
+  if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
+  check_room_for_threads(threads + threads_beside_the_scheduler);
   // The process host (and its guardian, forked) comes first, before the scheduler's threads.
   host_ = std::make_unique<process::process_host>(opts_.host);
   ollama_ = std::make_unique<http::ollama_host>(opts_.ollama);
   config_ = std::make_unique<caf::actor_system_config>();
   config_->add_message_types<caf::id_block::agentrt>();
-  std::size_t threads = opts_.scheduler_threads;
-  // One core is left to the I/O thread and the agents: measured on 2 cores, one scheduler
-  // thread spent half the CPU per event of two (BENCHMARKS.md).
-  if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));
   auto& cluster = opts_.cluster;

@@ -344,6 +344,33 @@ TEST(Sidecar, ExtraEnvCannotPickTheBinaryNorSetTheLoadersVariables) {
   }
 }
 
+// ulimit -u counts threads: at 6-7 the runtime aborted inside CAF, at 8-9 it hung before `ready`.
+TEST(Sidecar, AProcessLimitTooLowIsAClearErrorAtStart) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the sidecar as nobody";
+  if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  agentrt::test::temp_dir home;
+  chmod(home.path().c_str(), 0777);
+  for (int limit : {6, 8, 9}) {
+    std::string out = home.path() + "/out";
+    std::string command = "cd / && echo '{\"type\":\"ping\"}' | XDG_STATE_HOME=" + home.path() +
+                          " setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c 'ulimit -u " +
+                          std::to_string(limit) + " && exec " + AGENTRT_CLI_PATH +
+                          " sidecar --no-journal' >" + out + " 2>/dev/null";
+    int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2) << "ulimit -u " << limit;
+    std::ifstream in{out};
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line)) << "ulimit -u " << limit;
+    json j = json::parse(line);
+    EXPECT_EQ(j["type"], "error");
+    EXPECT_NE(j["message"].get<std::string>().find("the process limit (ulimit -u: " +
+                                                   std::to_string(limit)),
+              std::string::npos)
+      << j["message"];
+  }
+}
+
 // A runtime that cannot start (another one holds the journal) says so on stdout, where the host
 // reads, before it exits.
 TEST(Sidecar, ARuntimeThatCannotStartWritesAnErrorLineFirst) {
