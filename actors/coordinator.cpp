@@ -289,18 +289,22 @@ caf::result<command_ack> place(coordinator_actor* self, query_command& q) {
   auto& st = self->state;
   if (q.session_id.empty())
     return make_error(errc::invalid_command, "query: sessionId is required");
-  if (auto it = st.sessions.find(q.session_id); it != st.sessions.end()) {
-    // A session runs again where it ran, unless that node is gone (then it is placed anew).
+  // A session runs again where it ran, unless that node is gone: then it goes on on another, as a
+  // new run numbered on from where it stood.
+  continued_query placed{std::move(q), 0, 0};
+  if (auto it = st.sessions.find(placed.query.session_id); it != st.sessions.end()) {
     if (st.nodes[it->second.node].connected() || !is_terminal(it->second.status))
-      return route(self, q);
+      return route(self, placed.query);
+    placed.after_generation = it->second.generation;
+    placed.after_seq = it->second.seq;
     st.sessions.erase(it);
   }
-  auto index = choose_node(self, q.node);
+  auto index = choose_node(self, placed.query.node);
   if (!index) return std::move(index.error());
-  std::string id = q.session_id;
+  std::string id = placed.query.session_id;
   st.sessions[id].node = *index;
   auto promise = self->make_response_promise<command_ack>();
-  self->request(st.nodes[*index].supervisor, st.opts.command_timeout, std::move(q))
+  self->request(st.nodes[*index].supervisor, st.opts.command_timeout, std::move(placed))
     .then([promise](command_ack& ack) mutable { promise.deliver(std::move(ack)); },
           [self, promise, id](caf::error& err) mutable {
             auto it = self->state.sessions.find(id);

@@ -127,9 +127,10 @@ void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
 
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
                               std::vector<subscribe_command> subscribers, caf::actor journal,
-                              bool continue_seq) {
+                              bool continue_seq, std::uint64_t after_seq) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
+  st.seq = after_seq;
   st.session_id = std::move(session_id);
   st.session = std::move(session);
   st.journal = std::move(journal);
@@ -183,10 +184,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
 
 caf::actor spawn_message_adapter(caf::local_actor* session, std::string session_id,
                                  std::vector<subscribe_command> subscribers, caf::actor journal,
-                                 bool continue_seq) {
+                                 bool continue_seq, std::uint64_t after_seq) {
   return session->spawn<caf::linked>(message_adapter, std::move(session_id),
                                      caf::actor_cast<caf::actor>(session), std::move(subscribers),
-                                     std::move(journal), continue_seq);
+                                     std::move(journal), continue_seq, after_seq);
 }
 
 }  // namespace agentrt

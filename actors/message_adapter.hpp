@@ -23,9 +23,10 @@ namespace agentrt {
 
 // Spawned linked to `session`; the provider adapter is chosen by each run_started. With a
 // journal, subscribers may ask for a replay; with `continue_seq` (the id has a journaled past)
-// numbering goes on from the journal's last sequence number, which is asked before anything else.
+// numbering goes on from the journal's last sequence number, which is asked before anything else;
+// in any case it starts after `after_seq`.
 caf::actor spawn_message_adapter(caf::local_actor* session, std::string session_id,
                                  std::vector<subscribe_command> subscribers, caf::actor journal,
-                                 bool continue_seq);
+                                 bool continue_seq, std::uint64_t after_seq = 0);
 
 }  // namespace agentrt

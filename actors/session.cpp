@@ -388,7 +388,8 @@ void watch(session_actor* self) {
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<subscribe_command> subscribers, session_env env,
-                      std::uint64_t past_generation, bool first_run_queued) {
+                      std::uint64_t past_generation, bool first_run_queued,
+                      std::uint64_t after_seq) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
@@ -398,7 +399,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
   st.info.generation = past_generation;
   st.query = std::move(query);
   st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers),
-                                     st.env.journal, past_generation > 0);
+                                     st.env.journal, past_generation > 0, after_seq);
   st.child = std::make_shared<child_slot>();
   // Whatever ends this actor, its agent does not outlive it.
   self->attach_functor([slot = st.child] {
@@ -482,9 +483,11 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation, bool first_run_queued) {
+                         std::uint64_t past_generation, bool first_run_queued,
+                         std::uint64_t after_seq) {
   return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
-                           std::move(subscribers), env, past_generation, first_run_queued);
+                           std::move(subscribers), env, past_generation, first_run_queued,
+                           after_seq);
 }
 
 }  // namespace agentrt

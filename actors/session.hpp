@@ -43,8 +43,10 @@ struct session_env {
 // `past_generation`: the id's last generation in the journal (0: a new id); its runs and its
 // event numbers go on from there. `first_run_queued`: the supervisor already asked a slot for the
 // first run (so that new sessions keep the order of their queries), and answers the session.
+// `after_seq`: its events are numbered after it (a session that ran on another node before).
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation = 0, bool first_run_queued = false);
+                         std::uint64_t past_generation = 0, bool first_run_queued = false,
+                         std::uint64_t after_seq = 0);
 
 }  // namespace agentrt

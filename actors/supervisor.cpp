@@ -104,13 +104,14 @@ void on_admission_request(supervisor_actor* self, const admission_request& req) 
   self->send(entry->actor, admission_reply{req.generation, static_cast<std::uint32_t>(place)});
 }
 
-// A session for an id that is not in the table: new, or one with a journaled past.
-command_ack launch(supervisor_actor* self, query_command q) {
+// A session for an id that is not in the table: new, one with a journaled past, or one that
+// ran on another node before (`after`: where its numbering stood there).
+command_ack launch(supervisor_actor* self, query_command q, const continued_query& after = {}) {
   auto& st = self->state;
   if (st.env.journal) self->send(st.env.journal, query_recorded{q});
-  std::uint64_t past_generation = 0;
+  std::uint64_t past_generation = after.after_generation;
   if (auto it = st.past.find(q.session_id); it != st.past.end()) {
-    past_generation = it->second.generation;
+    past_generation = std::max(past_generation, it->second.generation);
     st.past.erase(it);
   }
   session_entry entry;
@@ -120,8 +121,8 @@ command_ack launch(supervisor_actor* self, query_command q) {
   std::string id = q.session_id;
   bool limited = st.env.admission && st.env.admission->limits(q.provider);
   std::string provider = q.provider;
-  entry.actor =
-    spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation, limited);
+  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation,
+                              limited, after.after_seq);
   self->monitor(entry.actor);
   st.sessions.emplace(id, std::move(entry));
   if (limited)  // asked here, in the order of the queries
@@ -135,7 +136,8 @@ std::string global_budget_problem(const usage_totals& totals, bool crossed = fal
   return budget_problem("global budget", totals.total_cost_usd, totals.budget_usd, crossed);
 }
 
-caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
+caf::result<command_ack> start(supervisor_actor* self, query_command& q,
+                               const continued_query& after = {}) {
   auto& st = self->state;
   if (auto problem = validate(q); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
@@ -143,7 +145,7 @@ caf::result<command_ack> start(supervisor_actor* self, query_command& q) {
     return make_error(errc::invalid_command, std::move(problem));
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
     return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
-  return launch(self, std::move(q));
+  return launch(self, std::move(q), after);
 }
 
 caf::error not_found() {
@@ -325,6 +327,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
   });
   return {
     [self](query_command& q) { return start(self, q); },
+    [self](continued_query& c) { return start(self, c.query, c); },
     [self](prompt_command& cmd) -> caf::result<command_ack> {
       auto* entry = find(self, cmd.session_id);
       if (entry == nullptr) return not_found();

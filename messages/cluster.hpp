@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "messages/commands.hpp"
+
 namespace agentrt {
 
 // A coordinator introduces itself to a node's gateway (the actor a node publishes). The node
@@ -30,6 +32,20 @@ struct node_welcome {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
   return f(caf::meta::type_name("node_welcome"), x.supervisor);
+}
+
+// A session that goes on on another node (its node was lost): the node starts it as a query, but
+// numbers its runs after `after_generation` and its events after `after_seq`, so that a host sees
+// a new run, announced, and no sequence number twice.
+struct continued_query {
+  query_command query;
+  std::uint64_t after_generation = 0;
+  std::uint64_t after_seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, continued_query& x) {
+  return f(caf::meta::type_name("continued_query"), x.query, x.after_generation, x.after_seq);
 }
 
 // Asks a coordinator to answer (command_ack) once every node has been tried at least once.

@@ -59,6 +59,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::node_welcome))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::await_nodes))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::connect_tick))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::orphan_tick))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::continued_query))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::query_recorded))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_request))

@@ -217,6 +217,34 @@ TEST(Cluster, AKilledNodeFailsItsSessionsOthersFinishAndItTakesNewOnesOnceBack) 
   EXPECT_EQ(node_of_each(rt)["after"], address);
 }
 
+// A session whose node was lost runs again on another node as a new run: its generation goes up
+// and its events are numbered on from the last one the host saw (it started at 1 again, so a
+// host dropping duplicate numbers lost its events).
+TEST(Cluster, ASessionPlacedAnewAfterItsNodeWasLostIsANewRunNumberedOn) {
+  node_process a, b;
+  ASSERT_FALSE(a.address.empty() || b.address.empty());
+  runtime rt{coordinator_options({&a, &b})};
+  event_collector events{rt};
+  auto q = fake_query("moved", R"({"transcript":"tool","repeat":50,"delayMs":20})");
+  q.node = a.address;
+  ASSERT_TRUE(rt.query(q));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return s["moved"].seqs.size() >= 10; }, 10s));
+  a.kill_hard();
+  ASSERT_TRUE(events.wait_terminal({"moved"}, 5s));
+  auto first_run_end = events.sessions["moved"].seqs.back();
+  EXPECT_EQ(events.sessions["moved"].statuses.back().generation, 1u);
+  auto again = fake_query("moved", R"({"transcript":"tool"})");
+  ASSERT_TRUE(rt.query(again));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["moved"].terminal() && s["moved"].statuses.back().generation == 2; },
+    10s));
+  const auto& s = events.sessions["moved"];
+  EXPECT_EQ(s.last_status(), session_status::done);
+  expect_in_order(s, "moved");  // 1..n over both runs: no number twice, none skipped
+  EXPECT_GT(s.seqs.back(), first_run_end);
+  EXPECT_EQ(node_of_each(rt)["moved"], b.address);
+}
+
 TEST(Cluster, ASilentNodeIsLostWithinTwoHeartbeats) {
   constexpr auto beat = 1000ms;
   node_process a{"127.0.0.1:0", {}, beat}, b{"127.0.0.1:0", {}, beat};

@@ -40,9 +40,9 @@ struct small_fs {
   unsigned long remount_flags = 0;
 };
 
-#define REQUIRE_ROOT_FOR_MOUNTS()                                                  \
-  do {                                                                             \
-    if (geteuid() != 0) GTEST_SKIP() << "needs root, to mount a small tmpfs";      \
+#define REQUIRE_ROOT_FOR_MOUNTS()                                             \
+  do {                                                                        \
+    if (geteuid() != 0) GTEST_SKIP() << "needs root, to mount a small tmpfs"; \
   } while (0)
 
 cli_options state_in(const std::string& home) {

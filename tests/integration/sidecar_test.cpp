@@ -352,10 +352,11 @@ TEST(Sidecar, AProcessLimitTooLowIsAClearErrorAtStart) {
   chmod(home.path().c_str(), 0777);
   for (int limit : {6, 8, 9}) {
     std::string out = home.path() + "/out";
-    std::string command = "cd / && echo '{\"type\":\"ping\"}' | XDG_STATE_HOME=" + home.path() +
-                          " setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c 'ulimit -u " +
-                          std::to_string(limit) + " && exec " + AGENTRT_CLI_PATH +
-                          " sidecar --no-journal' >" + out + " 2>/dev/null";
+    std::string command =
+      "cd / && echo '{\"type\":\"ping\"}' | XDG_STATE_HOME=" + home.path() +
+      " setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c 'ulimit -u " +
+      std::to_string(limit) + " && exec " + AGENTRT_CLI_PATH + " sidecar --no-journal' >" + out +
+      " 2>/dev/null";
     int status = std::system(command.c_str());
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 2) << "ulimit -u " << limit;

@@ -47,7 +47,8 @@ struct sidecar {
   cli_process proc;
 };
 
-inline nlohmann::json fake_query(const std::string& id, nlohmann::json config = nlohmann::json::object()) {
+inline nlohmann::json fake_query(const std::string& id,
+                                 nlohmann::json config = nlohmann::json::object()) {
   return {{"type", "query"},
           {"sessionId", id},
           {"prompt", "p"},
