@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "actors/node_gateway.hpp"
+#include "runtime/cluster/basp_gate.hpp"
 #include "runtime/stop_signals.hpp"
 
 namespace agentrt::cluster {
@@ -21,8 +22,7 @@ namespace {
 std::string insecure_warning(const node_options& opts) {
   return "agentrt node: --insecure: plain TCP, no authentication: anyone who can connect to " +
          opts.listen.name() + " can run any program as uid " + std::to_string(getuid()) +
-         " on this machine, and one packet can make the node allocate up to 4 GiB (CAF's "
-         "BASP trusts a peer's payload length). Use it only on a network you trust.";
+         " on this machine. Use it only on a network you trust.";
 }
 
 }  // namespace
@@ -44,11 +44,19 @@ int run_node(node_options opts) {
   runtime rt{opts.runtime};
   auto gateway = spawn_node_gateway(rt.system(), rt.supervisor(), opts.orphan_grace);
   const char* host = opts.listen.host.c_str();
+  // Plain BASP is published on loopback only, behind the gate that bounds what a peer may claim.
   auto port = rt.tls() ? caf::openssl::publish(gateway, opts.listen.port, host, true)
-                       : rt.system().middleman().publish(gateway, opts.listen.port, host, true);
-  if (!port) {
-    std::cerr << "agentrt node: cannot listen on " << opts.listen.name() << ": "
-              << rt.system().render(port.error()) << '\n';
+                       : rt.system().middleman().publish(gateway, 0, "127.0.0.1", true);
+  std::unique_ptr<basp_gate> gate;
+  std::string refusal = port ? std::string{} : rt.system().render(port.error());
+  if (port && !rt.tls()) {
+    auto opened = basp_gate::open(opts.listen.host, opts.listen.port, *port);
+    if (auto* why = std::get_if<std::string>(&opened)) refusal = *why;
+    if (auto* g = std::get_if<std::unique_ptr<basp_gate>>(&opened)) gate = std::move(*g);
+    if (gate) port = gate->port();
+  }
+  if (!refusal.empty()) {
+    std::cerr << "agentrt node: cannot listen on " << opts.listen.name() << ": " << refusal << '\n';
     caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
     return 1;
   }

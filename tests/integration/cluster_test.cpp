@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -404,6 +408,48 @@ TEST(Cluster, AnotherUsersCoordinatorIsRefused) {
   auto list = rt.list();
   ASSERT_TRUE(list);
   EXPECT_TRUE(list->sessions.empty()) << "a session ran on the node";
+}
+
+std::uint64_t rss_kib(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+// The attack on a plain node: a 32-byte BASP header claiming a 4 GiB payload cost it 1.7 GB per
+// socket and locked the real coordinator out. On an --insecure node the gate ends such a
+// connection before BASP reads it; the node's own coordinators carry on through the gate.
+TEST(Cluster, AnInsecureNodeRefusesABaspHeaderClaimingGigabytes) {
+  node_process node{"127.0.0.1:0", {"--insecure"}};
+  ASSERT_FALSE(node.address.empty());
+  auto plain = coordinator_options({&node});
+  plain.cluster.insecure = true;
+  EXPECT_TRUE(runs_a_session(node, {}, plain));
+  auto addr = *parse_node_address(node.address);
+  std::vector<int> sockets;
+  for (int i = 0; i < 4; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(addr.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    unsigned char header[32] = {};
+    header[0] = 1;  // client_handshake
+    header[4] = header[5] = header[6] = header[7] = 0xff;
+    ASSERT_EQ(write(fd, header, sizeof header), 32);
+    sockets.push_back(fd);
+  }
+  for (int fd : sockets) {
+    char byte;
+    timeval wait{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    EXPECT_EQ(read(fd, &byte, 1), 0) << "the gate closes the connection";
+    close(fd);
+  }
+  EXPECT_LT(rss_kib(node.process->pid), 200u * 1024) << "KiB: a payload was allocated";
+  EXPECT_TRUE(runs_a_session(node, {}, plain)) << "the node still serves its coordinators";
 }
 
 TEST(Cluster, TlsFilesAndInsecureExcludeEachOther) {
