@@ -18,6 +18,7 @@
 
 #include "messages/errors.hpp"
 #include "support/cli_process.hpp"
+#include "support/processes.hpp"
 #include "support/runtime_harness.hpp"
 
 namespace agentrt::test {
@@ -410,13 +411,6 @@ TEST(Cluster, AnotherUsersCoordinatorIsRefused) {
   EXPECT_TRUE(list->sessions.empty()) << "a session ran on the node";
 }
 
-std::uint64_t rss_kib(pid_t pid) {
-  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  return 0;
-}
-
 // The attack on a plain node: a 32-byte BASP header claiming a 4 GiB payload cost it 1.7 GB per
 // socket and locked the real coordinator out. On an --insecure node the gate ends such a
 // connection before BASP reads it; the node's own coordinators carry on through the gate.
@@ -448,7 +442,7 @@ TEST(Cluster, AnInsecureNodeRefusesABaspHeaderClaimingGigabytes) {
     EXPECT_EQ(read(fd, &byte, 1), 0) << "the gate closes the connection";
     close(fd);
   }
-  EXPECT_LT(rss_kib(node.process->pid), 200u * 1024) << "KiB: a payload was allocated";
+  EXPECT_LT(status_kib(node.process->pid, "VmRSS"), 200u * 1024) << "KiB: a payload was allocated";
   EXPECT_TRUE(runs_a_session(node, {}, plain)) << "the node still serves its coordinators";
 }
 

@@ -27,6 +27,24 @@ using agentrt::test::sidecar;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
+// The pids of a hanging fake agent and of the grandchild it forks (`mode`: fork-grandchild, or
+// escape-grandchild, which leaves the agent's process group and session).
+struct agent_pids {
+  pid_t agent = 0, grandchild = 0;
+};
+
+agent_pids start_with_grandchild(sidecar& sc, const std::string& id,
+                                 const std::string& mode = "fork-grandchild") {
+  sc.send(fake_query(id, {{"misbehave", json::array({"hang", mode})}}));
+  agent_pids p;
+  sc.until([&](const json& j) {
+    if (j["type"] == "agent_log")
+      agentrt::test::parse_fake_pids(j["message"], p.agent, p.grandchild);
+    return p.grandchild > 0;
+  });
+  return p;
+}
+
 TEST(Sidecar, EveryAgentEventComesBeforeItsSessionsAgentStopped) {
   sidecar sc;
   constexpr int n = 300;  // every line of every session is parsed: a mixed line would fail
@@ -85,12 +103,7 @@ TEST(Sidecar, PingIsAnsweredWhileHundredsOfQueriesAreBeingStarted) {
 
 TEST(Sidecar, SigkillOfTheSidecarLeavesNoAgentAlive) {
   sidecar sc;
-  sc.send(fake_query("k", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
-  pid_t pid = 0, grandchild = 0;
-  sc.until([&](const json& j) {
-    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, grandchild);
-    return grandchild > 0;
-  });
+  auto [pid, grandchild] = start_with_grandchild(sc, "k");
   kill(sc.proc.pid, SIGKILL);
   sc.proc.wait_exit();
   EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
@@ -229,12 +242,7 @@ TEST(Sidecar, Sigusr1AndSigusr2AreIgnored) {
 // without waiting for stdin to close.
 TEST(Sidecar, AClosedStdoutStopsEverySessionAndEndsTheSidecar) {
   sidecar sc;
-  sc.send(fake_query("o", {{"misbehave", json::array({"hang", "fork-grandchild"})}}));
-  pid_t pid = 0, grandchild = 0;
-  sc.until([&](const json& j) {
-    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, grandchild);
-    return grandchild > 0;
-  });
+  auto [pid, grandchild] = start_with_grandchild(sc, "o");
   sc.proc.close_stdout();
   EXPECT_EQ(sc.proc.wait_exit(), 1);  // stdin is still open
   EXPECT_TRUE(agentrt::test::wait_gone(pid, 1s));
@@ -245,12 +253,7 @@ TEST(Sidecar, AClosedStdoutStopsEverySessionAndEndsTheSidecar) {
 // holds it, so a stop ends it too.
 TEST(Sidecar, ADescendantThatCalledSetsidDiesWithTheStop) {
   sidecar sc;
-  sc.send(fake_query("e", {{"misbehave", json::array({"hang", "escape-grandchild"})}}));
-  pid_t pid = 0, escaped = 0;
-  sc.until([&](const json& j) {
-    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, escaped);
-    return escaped > 0;
-  });
+  auto [pid, escaped] = start_with_grandchild(sc, "e", "escape-grandchild");
   ASSERT_NE(getsid(escaped), getsid(pid)) << "the grandchild left the agent's session";
   sc.send(json{{"type", "stop"}, {"sessionId", "e"}});
   sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
@@ -260,12 +263,7 @@ TEST(Sidecar, ADescendantThatCalledSetsidDiesWithTheStop) {
 
 TEST(Sidecar, ADescendantThatCalledSetsidDiesWithASigkilledSidecar) {
   sidecar sc;
-  sc.send(fake_query("e", {{"misbehave", json::array({"hang", "escape-grandchild"})}}));
-  pid_t pid = 0, escaped = 0;
-  sc.until([&](const json& j) {
-    if (j["type"] == "agent_log") agentrt::test::parse_fake_pids(j["message"], pid, escaped);
-    return escaped > 0;
-  });
+  auto [pid, escaped] = start_with_grandchild(sc, "e", "escape-grandchild");
   kill(sc.proc.pid, SIGKILL);
   sc.proc.wait_exit();
   EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
@@ -290,13 +288,6 @@ TEST(Sidecar, ALineNestedTooDeepIsAnErrorAndTheRestCarriesOn) {
   EXPECT_EQ(list["sessions"][0]["status"], "running");
 }
 
-std::uint64_t peak_rss_kib(pid_t pid) {
-  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
-  return 0;
-}
-
 // A 200 MB line took 42 s and 621 MB (the reader rescanned its buffer on every read). It is read
 // in one pass now, at most the limit is held, and the line after it is served.
 TEST(Sidecar, A200MegabyteLineIsRefusedInBoundedMemoryAndTheNextLineIsRead) {
@@ -314,7 +305,8 @@ TEST(Sidecar, A200MegabyteLineIsRefusedInBoundedMemoryAndTheNextLineIsRead) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["type"], "error");
   EXPECT_EQ(lines[0]["message"], "Line too long: 209715200 bytes (the limit is 10485760)");
-  EXPECT_LT(peak_rss_kib(sc.proc.pid), 100u * 1024) << "KiB: the line was held in memory";
+  EXPECT_LT(agentrt::test::status_kib(sc.proc.pid, "VmHWM"), 100u * 1024)
+    << "KiB: the line was held in memory";
 }
 
 // The query's extraEnv reaches the agent, but cannot choose its program or load code into it.

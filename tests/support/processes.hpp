@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -33,6 +34,14 @@ inline bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
   return true;
+}
+
+// A figure of /proc/PID/status in KiB ("VmRSS", "VmHWM": the peak); 0 when there is none.
+inline std::uint64_t status_kib(pid_t pid, const std::string& field) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+  return 0;
 }
 
 // Parses "fake-agent: pid P grandchild G" from a log line; false when it is not one.

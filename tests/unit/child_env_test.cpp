@@ -110,6 +110,17 @@ TEST(ChildEnv, ExtraEnvIsAppliedLastButCannotSetAnotherProvidersVariable) {
     << result.warnings[1];
 }
 
+TEST(ChildEnv, TheLoadersVariablesAreRefusedFromAQuery) {
+  using agentrt::process::refused_env_name;
+  EXPECT_EQ(refused_env_name({{"PATH", "/x"}, {"HOME", "/h"}}), "");
+  EXPECT_EQ(refused_env_name({{"A", "1"}, {"LD_PRELOAD", "/tmp/x.so"}}), "LD_PRELOAD");
+  EXPECT_EQ(refused_env_name({{"LD_LIBRARY_PATH", "/tmp"}}), "LD_LIBRARY_PATH");
+  EXPECT_EQ(refused_env_name({{"LD_AUDIT", "/tmp/a.so"}}), "LD_AUDIT");
+  EXPECT_EQ(refused_env_name({{"GCONV_PATH", "/tmp"}}), "GCONV_PATH");
+  EXPECT_EQ(refused_env_name({{"GLIBC_TUNABLES", "x"}}), "GLIBC_TUNABLES");
+  EXPECT_EQ(refused_env_name({{"OLD_PWD", "/"}}), "") << "LD_ is a prefix, not a substring";
+}
+
 TEST(ChildEnv, PatternMatching) {
   using agentrt::process::env_name_matches;
   EXPECT_TRUE(env_name_matches("CLAUDE*", "CLAUDECODE"));
