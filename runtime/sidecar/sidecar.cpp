@@ -53,6 +53,7 @@ struct protocol_state {
   std::map<std::string, session_view> sessions;
   caf::typed_response_promise<command_ack> drained;  // answered once no session is live
   bool draining = false;
+  std::size_t in_flight = 0;  // commands sent and not answered yet
   std::size_t max_line_bytes = 0;
   std::string output;  // lines not written yet
   bool flush_queued = false;
@@ -106,20 +107,29 @@ bool wants_normalized(protocol_actor* self, const std::string& session_id) {
 
 void check_drained(protocol_actor* self) {
   auto& st = self->state;
-  if (!st.draining || !st.drained.pending()) return;
+  if (!st.draining || !st.drained.pending() || st.in_flight > 0) return;
   for (const auto& [id, view] : st.sessions)
     if (view.live) return;
   st.drained.deliver(command_ack{});
 }
 
-// Sends a command; an error reply becomes an error line for the host.
+// Sends a command; an error reply becomes an error line for the host. The drain waits for the
+// commands in flight: a query read just before the end of stdin still runs (and is stopped).
 template <class Command, class OnAck>
 void command(protocol_actor* self, Command cmd, std::string session_id, OnAck on_ack) {
+  ++self->state.in_flight;
   self->request(self->state.supervisor, command_timeout, std::move(cmd))
-    .then([on_ack](const command_ack&) mutable { on_ack(); },
-          [self, session_id](const caf::error& err) {
-            emit(self, error_line(session_id, error_text(err)));
-          });
+    .then(
+      [self, on_ack](const command_ack&) mutable {
+        --self->state.in_flight;
+        on_ack();
+        check_drained(self);
+      },
+      [self, session_id](const caf::error& err) {
+        --self->state.in_flight;
+        emit(self, error_line(session_id, error_text(err)));
+        check_drained(self);
+      });
 }
 
 template <class Command>

@@ -364,6 +364,31 @@ TEST(Sidecar, AProcessLimitTooLowIsAClearErrorAtStart) {
   }
 }
 
+// A cwd the user cannot enter was reported as "cannot start .../claude: Permission denied".
+TEST(Sidecar, ACwdTheUserCannotEnterIsNamed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the sidecar as nobody";
+  if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  agentrt::test::temp_dir home, closed;
+  chmod(home.path().c_str(), 0777);
+  chmod(closed.path().c_str(), 0700);  // root's: nobody may not enter it
+  std::string in = home.path() + "/in", out = home.path() + "/out";
+  {
+    json q = fake_query("cwd");
+    q["cwd"] = closed.path();
+    std::ofstream{in} << q.dump() << "\n";
+  }
+  std::string command = "cd / && XDG_STATE_HOME=" + home.path() +
+                        " setpriv --reuid=nobody --regid=nogroup --clear-groups " +
+                        AGENTRT_CLI_PATH + " sidecar --no-journal <" + in + " >" + out +
+                        " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::ifstream lines{out};
+  std::string error;
+  for (std::string line; std::getline(lines, line);)
+    if (auto j = json::parse(line); j["type"] == "agent_error") error = j["message"];
+  EXPECT_EQ(error, "working directory " + closed.path() + ": Permission denied (cannot enter it)");
+}
+
 // A runtime that cannot start (another one holds the journal) says so on stdout, where the host
 // reads, before it exits.
 TEST(Sidecar, ARuntimeThatCannotStartWritesAnErrorLineFirst) {
