@@ -227,6 +227,10 @@ int agentrt_main(int argc, char** argv) {
       std::cerr << "agentrt " << cmd->get_name() << ": " << problem << '\n';
       return 2;
     }
+    if (cluster->insecure && !cluster->nodes.empty())  // a node says it when it listens
+      std::cerr << "agentrt " << cmd->get_name()
+                << ": --insecure: plain TCP to the nodes, no authentication either way: anyone "
+                   "on the path can read the sessions and send the nodes commands\n";
   }
   if (run_cmd->parsed()) return agentrt::cli::run_command(run);
   if (node_cmd->parsed()) {

@@ -297,6 +297,8 @@ int main(int argc, char** argv) {
     signal(SIGINT, SIG_IGN);
   }
   if (has("fork-grandchild") || has("escape-grandchild")) {
+    int escaped[2];  // the grandchild says when it has left: the pids are reported after that
+    if (pipe(escaped) != 0) return 1;
     pid_t pid = fork();
     if (pid == 0 && has("escape-grandchild")) {
       setsid();
@@ -306,7 +308,16 @@ int main(int argc, char** argv) {
       dup2(devnull, STDOUT_FILENO);
       dup2(devnull, STDERR_FILENO);
     }
-    if (pid == 0) pause_forever();  // inherits stdout/stderr and the signal dispositions
+    if (pid == 0) {
+      close(escaped[0]);
+      close(escaped[1]);  // the parent's read ends
+      pause_forever();    // inherits stdout/stderr and the signal dispositions
+    }
+    close(escaped[1]);
+    char byte;
+    while (read(escaped[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(escaped[0]);
     std::fprintf(stderr, "fake-agent: pid %d grandchild %d\n", static_cast<int>(getpid()),
                  static_cast<int>(pid));
     std::fflush(stderr);

@@ -1,5 +1,7 @@
 #include "runtime/process/io_loop.hpp"
 
+#include "runtime/process/process_tree.hpp"
+
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -22,6 +24,9 @@ bool child_handle::signal_group(int sig) {
   // While the main process is unreaped (even as a zombie) its group id cannot be reused.
   if (reaped_) return false;
   if (sig == SIGKILL && !cgroup_.empty()) agent_cgroups::kill_all(cgroup_.c_str());
+  // Without a cgroup, what left the group is found by its parents, while they still lead here.
+  if (sig == SIGKILL && cgroup_.empty())
+    for (pid_t p : descendants_of(pid_)) kill(p, SIGKILL);
   return kill(-pid_, sig) == 0;
 }
 

@@ -241,6 +241,47 @@ TEST(ProcessHost, SignalGroupReachesGrandchildrenAndLeftoversDieWithTheLeader) {
   EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 1s));
 }
 
+// A descendant that calls setsid leaves the agent's group and session; the SIGKILL of a stop must
+// reach it all the same: through the agent's cgroup, or, without one, by its parents.
+void sigkill_reaches_a_descendant_that_left_the_group(bool cgroups) {
+  process_host_options opts;
+  opts.use_cgroups = cgroups;
+  process_host host{opts};
+  if (cgroups && !host.cgroups_active())
+    GTEST_SKIP() << "no cgroup here: " << host.cgroups_inactive_reason();
+  auto obs = std::make_shared<recording_observer>();
+  host.spawn(fake({"--misbehave", "hang", "--misbehave", "escape-grandchild"}), obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.err_.find("grandchild") != std::string::npos; }));
+  pid_t pid = 0, escaped = 0;
+  ASSERT_TRUE(agentrt::test::parse_fake_pids(obs->err_, pid, escaped));
+  ASSERT_NE(getpgid(escaped), pid) << "it left the group";
+  EXPECT_TRUE(obs->child_->signal_group(SIGKILL));
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_TRUE(agentrt::test::wait_gone(escaped, 2s));
+}
+
+TEST(ProcessHost, SigkillReachesADescendantThatLeftTheGroupThroughTheCgroup) {
+  sigkill_reaches_a_descendant_that_left_the_group(true);
+}
+
+TEST(ProcessHost, SigkillReachesADescendantThatLeftTheGroupByItsParentsWithoutACgroup) {
+  sigkill_reaches_a_descendant_that_left_the_group(false);
+}
+
+// When the agent's main process exits, its cgroup is killed as its group is: nothing it started
+// lives on, also what left the group.
+TEST(ProcessHost, ADescendantThatLeftTheGroupDiesWhenTheAgentExits) {
+  process_host host;
+  if (!host.cgroups_active()) GTEST_SKIP() << "no cgroup here: " << host.cgroups_inactive_reason();
+  auto obs = std::make_shared<recording_observer>();
+  host.spawn(fake({"--misbehave", "escape-grandchild"}), obs);
+  ASSERT_TRUE(obs->wait_done());
+  pid_t pid = 0, escaped = 0;
+  ASSERT_TRUE(agentrt::test::parse_fake_pids(obs->err_, pid, escaped));
+  EXPECT_EQ(obs->code_, 0);
+  EXPECT_TRUE(agentrt::test::wait_gone(escaped, 2s));
+}
+
 TEST(ProcessHost, ShutdownKillsLiveChildren) {
   auto obs = std::make_shared<recording_observer>();
   pid_t pid = 0;
