@@ -11,6 +11,7 @@
 #include <mutex>
 #include <system_error>
 
+#include <iostream>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -125,6 +126,8 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   if (cluster.nodes.empty() && !opts_.journal.dir.empty()) {
     store = journal::store::open(opts_.journal.dir);
     past = store->sessions();
+    warnings_ = store->warnings();
+    for (const auto& w : warnings_) std::cerr << "agentrt: " << w << '\n';
   }
   system_ = std::make_unique<caf::actor_system>(*config_);
   if (cluster.nodes.empty()) {

@@ -88,6 +88,8 @@ class runtime {
   const process::process_host& host() const { return *host_; }
   // With CAF networking: whether it runs over TLS (configured, or the per-user identity).
   bool tls() const { return opts_.cluster.tls.enabled(); }
+  // What the start had to repair (a damaged journal moved aside), also said on stderr.
+  const std::vector<std::string>& start_warnings() const { return warnings_; }
 
   // Blocking conveniences over the supervisor's commands.
   caf::expected<command_ack> query(query_command q);
@@ -104,6 +106,7 @@ class runtime {
   caf::expected<Reply> ask(Command cmd);
 
   runtime_options opts_;
+  std::vector<std::string> warnings_;
   std::unique_ptr<process::process_host> host_;  // outlives the actor system
   std::unique_ptr<http::ollama_host> ollama_;
   std::unique_ptr<caf::actor_system_config> config_;

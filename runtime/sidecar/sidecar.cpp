@@ -320,6 +320,7 @@ int run_sidecar(const sidecar_options& opts) {
       .receive([](const command_ack&) {}, [](const caf::error&) {});
   }
   write_all(ready_line() + "\n");
+  for (const auto& warning : rt->start_warnings()) write_all(error_line({}, warning) + "\n");
 
   auto end = read_host(signals, actor, opts.max_line_bytes);
   if (end == ending::stop_signal)

@@ -129,6 +129,9 @@ TEST(JournalFaults, ADamagedFileIsMovedAsideAndANewJournalBegun) {
     ASSERT_EQ(list_json(home.path())["sessions"].size(), 1u);
     overwrite(dir + "/journal.db", offset, 4096);
     sidecar sc{{}, state_in(home.path())};
+    auto said = sc.next();  // right after ready
+    EXPECT_EQ(said["type"], "error");
+    EXPECT_NE(said.value("message", "").find("was damaged"), std::string::npos) << said;
     sc.send(json{{"type", "list"}});
     auto list = sc.until([](const json& j) { return j["type"] == "sessions"; }).back();
     EXPECT_TRUE(list["sessions"].empty()) << "a new journal";
