@@ -4,6 +4,9 @@
 #include <agentrt/agentrt.hpp>
 #include <caf/all.hpp>
 
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -12,6 +15,7 @@
 
 #include "messages/type_ids.hpp"
 #include "support/processes.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -228,3 +232,47 @@ TEST(Engine, AdmissionLimitsAreTheEnginesOptions) {
   limited.max_sessions = 3;
   EXPECT_EQ(running_sessions(limited, 4), 3u);
 }
+
+namespace {
+
+// An embedder hears of a journal that cannot write (a full disk), and of its recovery.
+TEST(Engine, OnJournalTellsOfAFullDiskAndOfTheRecovery) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to mount a small tmpfs";
+  agentrt::test::temp_dir dir;
+  ASSERT_EQ(mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=256k"), 0);
+  std::mutex m;
+  std::condition_variable changed;
+  std::vector<agentrt::journal_status> seen;
+  {
+    auto o = options();
+    o.journal_dir = dir.path() + "/agentrt";
+    agentrt::engine engine{o};
+    agentrt::event_callbacks cb;
+    cb.on_journal = [&](const agentrt::journal_status& s) {
+      std::lock_guard<std::mutex> g{m};
+      seen.push_back(s);
+      changed.notify_all();
+    };
+    engine.subscribe("", cb);
+    for (int i = 0; i < 6; ++i)
+      ASSERT_TRUE(
+        engine.start(fake("j" + std::to_string(i), R"({"transcript":"tool","repeat":400})")));
+    auto saw = [&](bool ok) {
+      std::unique_lock<std::mutex> lock{m};
+      return changed.wait_for(lock, 20s, [&] {
+        return std::any_of(seen.begin(), seen.end(), [&](const auto& s) { return s.ok == ok; });
+      });
+    };
+    ASSERT_TRUE(saw(false));
+    {
+      std::lock_guard<std::mutex> g{m};
+      EXPECT_NE(seen.front().error.find("database or disk is full"), std::string::npos)
+        << seen.front().error;
+    }
+    ASSERT_EQ(mount("tmpfs", dir.path().c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0);
+    EXPECT_TRUE(saw(true));
+  }
+  umount2(dir.path().c_str(), MNT_DETACH);
+}
+
+}  // namespace
