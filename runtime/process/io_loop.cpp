@@ -23,9 +23,11 @@ bool child_handle::signal_group(int sig) {
   std::lock_guard<std::mutex> guard{reap_mutex_};
   // While the main process is unreaped (even as a zombie) its group id cannot be reused.
   if (reaped_) return false;
-  if (sig == SIGKILL && !cgroup_.empty()) agent_cgroups::kill_all(cgroup_.c_str());
-  // Without a cgroup, what left the group is found by its parents, while they still lead here.
-  if (sig == SIGKILL && cgroup_.empty())
+  // What left the group is in the cgroup; without one, it is found by its parents while they
+  // still lead here.
+  if (sig == SIGKILL && !cgroup_.empty())
+    agent_cgroups::kill_all(cgroup_.c_str());
+  else if (sig == SIGKILL)
     for (pid_t p : descendants_of(pid_)) kill(p, SIGKILL);
   return kill(-pid_, sig) == 0;
 }

@@ -101,13 +101,19 @@ TEST(Sidecar, PingIsAnsweredWhileHundredsOfQueriesAreBeingStarted) {
   EXPECT_EQ(sc.proc.wait_exit(), 0);
 }
 
-TEST(Sidecar, SigkillOfTheSidecarLeavesNoAgentAlive) {
+// SIGKILLs the sidecar while an agent and its grandchild (`mode`) run: neither may survive.
+void sigkill_of_the_sidecar_leaves_nothing(const std::string& mode,
+                                           std::chrono::milliseconds grandchild_within) {
   sidecar sc;
-  auto [pid, grandchild] = start_with_grandchild(sc, "k");
+  auto [pid, grandchild] = start_with_grandchild(sc, "k", mode);
   kill(sc.proc.pid, SIGKILL);
   sc.proc.wait_exit();
   EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
-  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, 2s));
+  EXPECT_TRUE(agentrt::test::wait_gone(grandchild, grandchild_within));
+}
+
+TEST(Sidecar, SigkillOfTheSidecarLeavesNoAgentAlive) {
+  sigkill_of_the_sidecar_leaves_nothing("fork-grandchild", 2s);
 }
 
 TEST(Sidecar, BadLinesGetAnErrorAndTheOtherSessionsCarryOn) {
@@ -262,12 +268,7 @@ TEST(Sidecar, ADescendantThatCalledSetsidDiesWithTheStop) {
 }
 
 TEST(Sidecar, ADescendantThatCalledSetsidDiesWithASigkilledSidecar) {
-  sidecar sc;
-  auto [pid, escaped] = start_with_grandchild(sc, "e", "escape-grandchild");
-  kill(sc.proc.pid, SIGKILL);
-  sc.proc.wait_exit();
-  EXPECT_TRUE(agentrt::test::wait_gone(pid, 2s));
-  EXPECT_TRUE(agentrt::test::wait_gone(escaped, 3s));
+  sigkill_of_the_sidecar_leaves_nothing("escape-grandchild", 3s);
 }
 
 // providerConfig nested 60k levels (a 120 KB line) overflowed the writer's stack: every session
