@@ -348,8 +348,7 @@ TEST(Sidecar, AProcessLimitTooLowIsAClearErrorAtStart) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "the sanitizer's runtime starts threads of its own, and fails first";
 #endif
-  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the sidecar as another user";
-  if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  if (auto why = agentrt::test::cannot_run_as(64999); !why.empty()) GTEST_SKIP() << why;
   agentrt::test::temp_dir home;
   chmod(home.path().c_str(), 0777);
   for (int limit : {6, 8, 9}) {
@@ -378,8 +377,7 @@ TEST(Sidecar, AProcessLimitTooLowIsAClearErrorAtStart) {
 
 // A cwd the user cannot enter was reported as "cannot start .../claude: Permission denied".
 TEST(Sidecar, ACwdTheUserCannotEnterIsNamed) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the sidecar as nobody";
-  if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  if (auto why = agentrt::test::cannot_run_as(65534); !why.empty()) GTEST_SKIP() << why;
   agentrt::test::temp_dir home, closed;
   chmod(home.path().c_str(), 0777);
   chmod(closed.path().c_str(), 0700);  // root's: nobody may not enter it

@@ -3,10 +3,12 @@
 
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -42,6 +44,19 @@ inline std::uint64_t status_kib(pid_t pid, const std::string& field) {
   for (std::string line; std::getline(status, line);)
     if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
   return 0;
+}
+
+// Why a test cannot run the build's agentrt as another user (`uid`, numeric), or "" when it can:
+// it needs root, setpriv, and a build tree that other users may enter (a clone inside a 0700
+// directory is not).
+inline std::string cannot_run_as(int uid) {
+  if (geteuid() != 0) return "needs root, to run agentrt as another user";
+  if (std::system("command -v setpriv >/dev/null") != 0) return "no setpriv";
+  std::string id = std::to_string(uid);
+  std::string probe = "setpriv --reuid=" + id + " --regid=" + id + " --clear-groups test -x " +
+                      AGENTRT_CLI_PATH + " -a -x " + AGENTRT_FAKE_AGENT_PATH;
+  if (std::system(probe.c_str()) != 0) return "the build tree is closed to other users";
+  return {};
 }
 
 // Parses "fake-agent: pid P grandchild G" from a log line; false when it is not one.
