@@ -349,6 +349,38 @@ caf::result<command_ack> resume(coordinator_actor* self, resume_command& cmd) {
   return promise;
 }
 
+// A session this coordinator does not know (it ran before the coordinator came, or ended long
+// ago) is asked of the nodes one after the other, each with its own journal, until one has it.
+void replay_on_next_node(coordinator_actor* self, replay_command cmd, std::size_t index,
+                         caf::typed_response_promise<session_events> promise) {
+  auto& st = self->state;
+  while (index < st.nodes.size() && !st.nodes[index].connected()) ++index;
+  if (index == st.nodes.size()) {
+    promise.deliver(not_found());
+    return;
+  }
+  self->request(st.nodes[index].supervisor, st.opts.command_timeout, cmd)
+    .then([promise](session_events& events) mutable { promise.deliver(std::move(events)); },
+          [self, cmd, index, promise](caf::error& err) mutable {
+            if (is(err, errc::session_not_found))
+              replay_on_next_node(self, std::move(cmd), index + 1, std::move(promise));
+            else
+              promise.deliver(std::move(err));
+          });
+}
+
+caf::result<session_events> replay(coordinator_actor* self, replay_command& cmd) {
+  auto& st = self->state;
+  if (auto it = st.sessions.find(cmd.session_id); it != st.sessions.end()) {
+    const auto& n = st.nodes[it->second.node];
+    if (!n.connected()) return unreachable(n);
+    return relay<session_events>(self, n.supervisor, std::move(cmd));
+  }
+  auto promise = self->make_response_promise<session_events>();
+  replay_on_next_node(self, std::move(cmd), 0, promise);
+  return promise;
+}
+
 // The sessions of every node, each named with its node; those of a lost node as last known.
 caf::result<session_list> list(coordinator_actor* self) {
   auto& st = self->state;
@@ -461,6 +493,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](stop_command& cmd) { return route(self, cmd); },
     [self](interrupt_command& cmd) { return route(self, cmd); },
     [self](resume_command& cmd) { return resume(self, cmd); },
+    [self](replay_command& cmd) { return replay(self, cmd); },
     [self](const list_command&) { return list(self); },
     [self](const subscribe_command& cmd) { return subscription(self, cmd); },
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },

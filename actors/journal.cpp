@@ -155,6 +155,8 @@ caf::result<session_events> replay(journal_actor* self, const replay_request& re
   session_events out;
   try {
     auto& store = *self->state.pending.store;
+    if (req.known_only && !store.knows(req.session_id))
+      return make_error(errc::session_not_found, "Session not found");
     for (auto& stored : store.batches(req.session_id, req.after_seq, req.up_to_seq)) {
       session_events batch;
       if (!deserialize(stored.blob, batch))

@@ -125,6 +125,18 @@ void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
           });
 }
 
+// The journal has every event published before this request (it is sent them first, and
+// messages between two actors keep their order).
+caf::result<session_events> replay_for(adapter_actor* self, const replay_command& cmd) {
+  auto& st = self->state;
+  if (!st.journal) return no_journal_error("replay");
+  auto promise = self->make_response_promise<session_events>();
+  self->request(st.journal, caf::infinite, replay_request{st.session_id, cmd.after_seq, st.seq})
+    .then([promise](session_events& past) mutable { promise.deliver(std::move(past)); },
+          [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
 caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::actor session,
                               std::vector<subscribe_command> subscribers, caf::actor journal,
                               bool continue_seq, std::uint64_t after_seq) {
@@ -174,6 +186,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       send_batch(self);
     },
     [self](const subscribe_command& cmd) { add_subscriber(self, cmd); },
+    [self](const replay_command& cmd) { return replay_for(self, cmd); },
     [self](const unsubscribe_command& cmd) {
       self->state.subscribers.remove(cmd.subscriber.address());
     },

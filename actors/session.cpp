@@ -429,6 +429,10 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     },
     [self](stop_command& cmd) { return stop(self, std::move(cmd.reason)); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
+    [self](replay_command& cmd) {
+      auto promise = self->make_response_promise<session_events>();
+      return promise.delegate(self->state.adapter, std::move(cmd));
+    },
     [self](unsubscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
     [self](const child_started& started) {
       if (!current(self, started.generation)) return;

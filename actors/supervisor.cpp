@@ -9,6 +9,7 @@
 #include "actors/budget.hpp"
 #include "actors/totals_followers.hpp"
 #include "actors/unexpected.hpp"
+#include "adapters/json_text.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/process/child_env.hpp"
@@ -52,6 +53,9 @@ std::string validate(const query_command& q) {
     return "query: unknown provider \"" + q.provider + "\"";
   if (!(q.max_budget_usd >= 0)) return "query: maxBudgetUsd must not be negative";
   if (q.max_turns < 0) return "query: maxTurns must not be negative";
+  if (!q.provider_config.empty())
+    if (auto why = adapters::json_object_problem(q.provider_config); !why.empty())
+      return "query: providerConfig is " + why;
   if (auto name = process::refused_env_name(q.extra_env); !name.empty())
     return "query: extraEnv may not set " + name + " (it would load code into the agent)";
   return {};
@@ -196,6 +200,18 @@ caf::result<command_ack> replay_past(supervisor_actor* self, const subscribe_com
   return command_ack{cmd.session_id};
 }
 
+// A live session answers itself (its adapter knows what it published); any other the journal
+// knows is read from there.
+caf::result<session_events> replay(supervisor_actor* self, replay_command& cmd) {
+  auto& st = self->state;
+  if (!st.env.journal) return no_journal_error("replay");
+  auto promise = self->make_response_promise<session_events>();
+  if (auto* entry = find(self, cmd.session_id))
+    return promise.delegate(entry->actor, std::move(cmd));
+  return promise.delegate(st.env.journal,
+                          replay_request{cmd.session_id, cmd.after_seq, UINT64_MAX, true});
+}
+
 // Hands a command to its session, which answers the original sender.
 template <class Command>
 caf::result<command_ack> route(supervisor_actor* self, Command& cmd) {
@@ -212,10 +228,7 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
   if (!cmd.subscriber) return make_error(errc::invalid_command, "subscribe: no subscriber");
   if constexpr (std::is_same_v<Command, subscribe_command>)
     if (cmd.replay) {
-      if (!st.env.journal)
-        return make_error(errc::invalid_command,
-                          "subscribe: a replay needs the journal, and "
-                          "this runtime runs without one");
+      if (!st.env.journal) return no_journal_error("subscribe");
       if (cmd.session_id.empty())
         return make_error(errc::invalid_command, "subscribe: a replay is of one session");
       if (find(self, cmd.session_id) == nullptr) return replay_past(self, cmd);
@@ -340,6 +353,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](resume_command& cmd) { return resume(self, cmd); },
+    [self](replay_command& cmd) { return replay(self, cmd); },
     [self](const totals_command&) { return self->state.totals; },
     [self](const totals_subscription& sub) {
       return self->state.followers.update(self, sub, self->state.totals);

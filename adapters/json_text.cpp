@@ -58,6 +58,13 @@ void append_escape(std::string& out, unsigned char c) {
 
 }  // namespace
 
+std::string json_object_problem(std::string_view text) {
+  std::string why;
+  auto value = parse_json(text, &why);
+  if (value.is_discarded()) return why;
+  return value.is_object() ? std::string{} : "not a JSON object";
+}
+
 void append_quoted(std::string& out, std::string_view text) {
   // Valid UTF-8 is written as it is, as nlohmann does; invalid UTF-8 (rare: provider JSON is
   // validated by its parse) is left to nlohmann's serializer, which replaces it.

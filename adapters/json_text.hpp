@@ -21,6 +21,10 @@ constexpr int max_json_depth = 1024;
 // and, when `error` is given, says which.
 nlohmann::json parse_json(std::string_view text, std::string* error = nullptr);
 
+// "" when `text` is a JSON object; else what it is instead ("not valid JSON", "not a JSON
+// object", ...).
+std::string json_object_problem(std::string_view text);
+
 // Appends `text` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
 void append_quoted(std::string& out, std::string_view text);
 

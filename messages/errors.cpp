@@ -33,6 +33,11 @@ caf::error make_error(errc e, std::string text) {
                     caf::make_message(std::move(text))};
 }
 
+caf::error no_journal_error(const std::string& what) {
+  return make_error(errc::invalid_command,
+                    what + ": a replay needs the journal, and this runtime runs without one");
+}
+
 bool is(const caf::error& e, errc code) {
   return e.category() == error_category && e.code() == static_cast<std::uint8_t>(code);
 }

@@ -22,6 +22,9 @@ const char* to_string(errc e);
 // A caf::error in the "agentrt" category whose context is `text`.
 caf::error make_error(errc e, std::string text);
 
+// `what` ("replay", "subscribe") refused by a runtime that runs without a journal.
+caf::error no_journal_error(const std::string& what);
+
 // Whether `e` is the runtime's error `code` (whatever its text).
 bool is(const caf::error& e, errc code);
 

@@ -24,15 +24,18 @@ typename Inspector::result_type inspect(Inspector& f, query_recorded& x) {
 
 // Ask for a session's journaled events with after_seq < seq <= up_to_seq, as one session_events
 // reply. Everything the journal received before is written first.
+// With known_only, a session the journal has no record of is session_not_found.
 struct replay_request {
   std::string session_id;
   std::uint64_t after_seq = 0;
   std::uint64_t up_to_seq = UINT64_MAX;
+  bool known_only = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_request& x) {
-  return f(caf::meta::type_name("replay_request"), x.session_id, x.after_seq, x.up_to_seq);
+  return f(caf::meta::type_name("replay_request"), x.session_id, x.after_seq, x.up_to_seq,
+           x.known_only);
 }
 
 // Ask for the sequence number of a session's last journaled event (a std::uint64_t reply, 0 for
@@ -102,6 +105,22 @@ struct resume_command {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resume_command& x) {
   return f(caf::meta::type_name("resume_command"), x.session_id, x.prompt);
+}
+
+// A front door's catch-up: the session's journaled events numbered after `after_seq` (agent
+// messages, statuses, costs; not raw lines), as one session_events reply. For a live session the
+// reply holds every event published before the command reached it, so that a subscriber of all
+// sessions that drops the live events numbered up to the reply's last has neither gap nor
+// duplicate. session_not_found when the journal does not know the session; invalid_command
+// without a journal.
+struct replay_command {
+  std::string session_id;
+  std::uint64_t after_seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replay_command& x) {
+  return f(caf::meta::type_name("replay_command"), x.session_id, x.after_seq);
 }
 
 }  // namespace agentrt

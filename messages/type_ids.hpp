@@ -69,6 +69,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_flush))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::resume_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_status))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_watch))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_command))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::usage_totals))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_command))

@@ -301,6 +301,12 @@ std::vector<session_info> store::sessions() const {
   return out;
 }
 
+bool store::knows(const std::string& session_id) const {
+  statement select{db_, "SELECT 1 FROM sessions WHERE session_id=?"};
+  select.bind(1, session_id);
+  return select.step();
+}
+
 std::uint64_t store::last_seq(const std::string& session_id) const {
   statement select{db_, "SELECT MAX(last_seq) FROM batches WHERE session_id=?"};
   select.bind(1, session_id);

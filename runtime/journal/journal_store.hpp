@@ -53,6 +53,8 @@ class store {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
   std::vector<session_info> sessions() const;
+  // Whether the journal has a record of the session.
+  bool knows(const std::string& session_id) const;
   // The sequence number of the session's last journaled event (0: none).
   std::uint64_t last_seq(const std::string& session_id) const;
   // The session's latest query, serialized ("" if none).

@@ -116,11 +116,17 @@ request parse_query(const json& obj) {
       if (v.is_string()) q.extra_env[k] = v.get<std::string>();
     }
   if (auto dir = f.text("claudeConfigDir"); !dir.empty()) q.extra_env["CLAUDE_CONFIG_DIR"] = dir;
-  if (const json* config = f.object("providerConfig")) q.provider_config = to_json_text(*config);
+  // An object, or its JSON text (as the seed's hosts that pass it through send it); the text is
+  // checked with the rest of the query, by the runtime.
+  if (auto it = obj.find("providerConfig"); it != obj.end() && it->is_string())
+    q.provider_config = it->get<std::string>();
+  else if (const json* config = f.object("providerConfig"))
+    q.provider_config = to_json_text(*config);
   f.array("settingSources");  // claude's default (user, project) is what the seed sent
   f.text("worktreeName");     // accepted; worktrees are not created by agentrt
   q.node = f.text("node");    // through a coordinator (agentrt sidecar --node): where to run
   r.normalized = f.flag("normalized");
+  r.raw = f.optional_flag("raw");
   if (!f.error().empty()) return bad_request{q.session_id, f.error()};
   return r;
 }
@@ -132,8 +138,19 @@ request parse_session_command(const json& obj, const std::string& type) {
   r.session_id = f.required("sessionId");
   if constexpr (std::is_same_v<Request, prompt_request>) r.prompt = f.required("prompt");
   if constexpr (std::is_same_v<Request, resume_request>) r.prompt = f.text("prompt");
+  if constexpr (std::is_same_v<Request, replay_since_request>)
+    r.after_seq = static_cast<std::uint64_t>(f.count("afterSeq", INT32_MAX, 0));
   if (!f.error().empty()) return bad_request{r.session_id, f.error()};
   return r;
+}
+
+// The line's id as JSON text; "" when it has none, and `error` set when it is not an id.
+std::string command_id(const json& obj, std::string& error) {
+  auto it = obj.find("id");
+  if (it == obj.end() || it->is_null()) return {};
+  if (it->is_string() || it->is_number()) return to_json_text(*it);
+  error = "Invalid message: id must be a string or a number";
+  return {};
 }
 
 json exit_code(const status_change& s) {
@@ -142,7 +159,7 @@ json exit_code(const status_change& s) {
 
 }  // namespace
 
-request parse_request(std::string_view line) {
+request parse_request(std::string_view line, std::string* id) {
   std::string error;
   json obj = adapters::parse_json(line, &error);
   if (obj.is_discarded() && error == "not valid JSON")
@@ -152,6 +169,10 @@ request parse_request(std::string_view line) {
   auto type_it = obj.find("type");
   if (type_it == obj.end() || !type_it->is_string())
     return bad_request{{}, "Invalid message: type is required and must be a string"};
+  std::string id_error;
+  std::string id_text = command_id(obj, id_error);
+  if (id) *id = id_text;
+  if (!id_error.empty()) return bad_request{{}, id_error};
   std::string type = type_it->get<std::string>();
   if (type == "ping") return ping_request{};
   if (type == "list") return list_request{};
@@ -161,9 +182,11 @@ request parse_request(std::string_view line) {
   if (type == "prompt") return parse_session_command<prompt_request>(obj, type);
   if (type == "interrupt") return parse_session_command<interrupt_request>(obj, type);
   if (type == "resume") return parse_session_command<resume_request>(obj, type);
+  if (type == "replay") return parse_session_command<replay_since_request>(obj, type);
   if (type == "options") {
     fields f{obj, type};
-    options_request r{f.optional_flag("normalized"), f.optional_flag("totals")};
+    options_request r{f.optional_flag("normalized"), f.optional_flag("totals"),
+                      f.optional_flag("raw")};
     if (!f.error().empty()) return bad_request{{}, f.error()};
     return r;
   }
@@ -176,6 +199,20 @@ std::string ready_line() {
 
 std::string pong_line() {
   return R"({"type":"pong"})";
+}
+
+std::string with_id(std::string line, const std::string& id) {
+  if (!id.empty() && !line.empty() && line.back() == '}')
+    line.insert(line.size() - 1, R"(,"id":)" + id);
+  return line;
+}
+
+std::string ok_line(const std::string& id, const std::string& session_id,
+                    std::optional<std::uint64_t> last_seq) {
+  json j = {{"type", "ok"}};
+  if (!session_id.empty()) j["sessionId"] = session_id;
+  if (last_seq) j["lastSeq"] = *last_seq;
+  return with_id(to_json_text(j), id);
 }
 
 std::string error_line(const std::string& session_id, const std::string& message) {

@@ -43,12 +43,18 @@ bool write_all(const std::string& bytes) {
 
 struct session_view {
   std::uint64_t started_generation = 0;  // agent_started was written for it
-  bool live = true;
+  bool live = false;
+  std::optional<bool> raw;  // its query's choice; unset: the connection's
+  // A replay wrote its normalized events up to this number: a live one up to it is a duplicate.
+  std::uint64_t replayed_up_to = 0;
+  int replays_pending = 0;
+  std::vector<session_event> held;  // normalized events that came while a replay was pending
 };
 
 struct protocol_state {
   caf::actor supervisor;
   bool normalized_all = false;
+  bool raw_all = true;
   std::set<std::string> normalized;  // sessions that asked for normalized events
   std::map<std::string, session_view> sessions;
   caf::typed_response_promise<command_ack> drained;  // answered once no session is live
@@ -105,6 +111,48 @@ bool wants_normalized(protocol_actor* self, const std::string& session_id) {
   return self->state.normalized_all || self->state.normalized.count(session_id) > 0;
 }
 
+// The error line answering a command, with its id.
+void refuse(protocol_actor* self, const std::string& session_id, const std::string& message,
+            const std::string& id) {
+  emit(self, with_id(error_line(session_id, message), id));
+}
+
+void write_normalized(protocol_actor* self, const agent_message& m) {
+  emit_with(self, [&](std::string& out) { append_agent_message_line(out, m); });
+}
+void write_normalized(protocol_actor* self, const status_change& s) {
+  emit(self, status_line(s));
+}
+void write_normalized(protocol_actor* self, const cost_update& c) {
+  emit(self, cost_line(c));
+}
+template <class Event>
+void write_normalized(protocol_actor*, const Event&) {}  // not normalized events
+
+// A normalized event as it comes live: held while a replay of its session is pending, dropped
+// when a replay wrote it already.
+template <class Event>
+void normalized(protocol_actor* self, const Event& e) {
+  auto& view = self->state.sessions[e.session_id];
+  if (view.replays_pending > 0) {
+    view.held.emplace_back(e);
+    return;
+  }
+  if (e.seq > view.replayed_up_to && wants_normalized(self, e.session_id))
+    write_normalized(self, e);
+}
+
+std::uint64_t seq_of(const session_event& ev) {
+  return caf::visit(
+    [](const auto& e) -> std::uint64_t {
+      if constexpr (std::is_same_v<std::decay_t<decltype(e)>, raw_line>)
+        return 0;
+      else
+        return e.seq;
+    },
+    ev);
+}
+
 void check_drained(protocol_actor* self) {
   auto& st = self->state;
   if (!st.draining || !st.drained.pending() || st.in_flight > 0) return;
@@ -113,42 +161,86 @@ void check_drained(protocol_actor* self) {
   st.drained.deliver(command_ack{});
 }
 
-// Sends a command; an error reply becomes an error line for the host. The drain waits for the
-// commands in flight: a query read just before the end of stdin still runs (and is stopped).
+// Sends a command; an error reply becomes an error line for the host, an accepted command with
+// an id (`id`, JSON text) an ok line. The drain waits for the commands in flight: a query read
+// just before the end of stdin still runs (and is stopped).
 template <class Command, class OnAck>
-void command(protocol_actor* self, Command cmd, std::string session_id, OnAck on_ack) {
+void command(protocol_actor* self, Command cmd, std::string session_id, std::string id,
+             OnAck on_ack) {
   ++self->state.in_flight;
   self->request(self->state.supervisor, command_timeout, std::move(cmd))
     .then(
-      [self, on_ack](const command_ack&) mutable {
+      [self, on_ack, session_id, id](const command_ack&) mutable {
         --self->state.in_flight;
         on_ack();
+        if (!id.empty()) emit(self, ok_line(id, session_id));
         check_drained(self);
       },
-      [self, session_id](const caf::error& err) {
+      [self, session_id, id](const caf::error& err) {
         --self->state.in_flight;
-        emit(self, error_line(session_id, error_text(err)));
+        refuse(self, session_id, error_text(err), id);
         check_drained(self);
       });
 }
 
 template <class Command>
-void command(protocol_actor* self, Command cmd, std::string session_id) {
-  command(self, std::move(cmd), std::move(session_id), [] {});
+void command(protocol_actor* self, Command cmd, std::string session_id, std::string id = {}) {
+  command(self, std::move(cmd), std::move(session_id), std::move(id), [] {});
 }
 
-// A session is live from the moment its query is accepted (its first status may come later);
-// one accepted while the sidecar drains is stopped at once.
+// What came live while the last pending replay of a session ran, now that it is written.
+void release_held(protocol_actor* self, const std::string& session_id) {
+  auto& view = self->state.sessions[session_id];
+  if (--view.replays_pending > 0) return;
+  for (auto& ev : std::exchange(view.held, {}))
+    caf::visit(
+      [self](const auto& e) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, raw_line>) normalized(self, e);
+      },
+      ev);
+}
+
+// The journaled events, the ok line that ends them, then the live ones: the session's normalized
+// events are on from now.
+void replay(protocol_actor* self, const replay_since_request& r, const std::string& id) {
+  auto& st = self->state;
+  ++st.in_flight;
+  ++st.sessions[r.session_id].replays_pending;
+  st.normalized.insert(r.session_id);
+  self->request(st.supervisor, command_timeout, replay_command{r.session_id, r.after_seq})
+    .then(
+      [self, r, id](const session_events& past) {
+        --self->state.in_flight;
+        std::uint64_t last = r.after_seq;
+        for (const auto& ev : past.events) {
+          caf::visit([self](const auto& e) { write_normalized(self, e); }, ev);
+          last = std::max(last, seq_of(ev));
+        }
+        emit(self, ok_line(id, r.session_id, last));
+        auto& view = self->state.sessions[r.session_id];
+        view.replayed_up_to = std::max(view.replayed_up_to, last);
+        release_held(self, r.session_id);
+        check_drained(self);
+      },
+      [self, r, id](const caf::error& err) {
+        --self->state.in_flight;
+        refuse(self, r.session_id, error_text(err), id);
+        release_held(self, r.session_id);
+        check_drained(self);
+      });
+}
+
+// A session is live from the moment its query is accepted (its first status may come later), or
+// from the first live status of it; one accepted while the sidecar drains is stopped at once.
 void track(protocol_actor* self, const std::string& id) {
   self->state.sessions[id].live = true;
   if (self->state.draining) command(self, stop_command{id}, id);
 }
 
 void on_event(protocol_actor* self, const status_change& s) {
+  normalized(self, s);
   auto& view = self->state.sessions[s.session_id];
-  if (wants_normalized(self, s.session_id)) emit(self, status_line(s));
-  if ((s.status == session_status::starting || s.status == session_status::queued) && !view.live)
-    track(self, s.session_id);
+  if (!is_terminal(s.status) && !view.live) track(self, s.session_id);
   if (s.status == session_status::running && view.started_generation != s.generation) {
     view.started_generation = s.generation;
     emit(self, agent_started_line(s.session_id));
@@ -164,7 +256,10 @@ void on_event(protocol_actor* self, const status_change& s) {
 }
 
 void on_event(protocol_actor* self, const raw_line& raw) {
-  emit_with(self, [&](std::string& out) { append_agent_event_line(out, raw); });
+  auto& st = self->state;
+  auto it = st.sessions.find(raw.session_id);
+  bool wanted = it != st.sessions.end() && it->second.raw ? *it->second.raw : st.raw_all;
+  if (wanted) emit_with(self, [&](std::string& out) { append_agent_event_line(out, raw); });
 }
 
 void on_event(protocol_actor* self, const log_line& log) {
@@ -172,12 +267,73 @@ void on_event(protocol_actor* self, const log_line& log) {
 }
 
 void on_event(protocol_actor* self, const agent_message& m) {
-  if (wants_normalized(self, m.session_id))
-    emit_with(self, [&](std::string& out) { append_agent_message_line(out, m); });
+  normalized(self, m);
 }
 
 void on_event(protocol_actor* self, const cost_update& c) {
-  if (wants_normalized(self, c.session_id)) emit(self, cost_line(c));
+  normalized(self, c);
+}
+
+// A question whose answer is its own line (sessions, totals), with the command's id.
+template <class Reply, class Question, class Format>
+void ask(protocol_actor* self, Question question, Format format, std::string id) {
+  self->request(self->state.supervisor, command_timeout, std::move(question))
+    .then([self, format, id](const Reply& reply) { emit(self, with_id(format(reply), id)); },
+          [self, id](const caf::error& err) { refuse(self, {}, error_text(err), id); });
+}
+
+void set_options(protocol_actor* self, const options_request& r, const std::string& id) {
+  auto& st = self->state;
+  if (r.normalized) st.normalized_all = *r.normalized;
+  if (r.raw) st.raw_all = *r.raw;
+  if (!r.totals) {
+    if (!id.empty()) emit(self, ok_line(id, {}));
+    return;
+  }
+  self
+    ->request(st.supervisor, command_timeout,
+              totals_subscription{caf::actor_cast<caf::actor>(self), *r.totals})
+    .then(
+      [self, id](const command_ack&) {
+        if (!id.empty()) emit(self, ok_line(id, {}));
+      },
+      [self, id](const caf::error& err) { refuse(self, {}, error_text(err), id); });
+}
+
+// `id`: the line's id as JSON text ("" for none); every reply to the line carries it.
+template <class Request>
+void handle(protocol_actor* self, Request& r, const std::string& id) {
+  auto& st = self->state;
+  if constexpr (std::is_same_v<Request, ping_request>) {
+    emit(self, with_id(pong_line(), id), flush::now);
+  } else if constexpr (std::is_same_v<Request, list_request>) {
+    ask<session_list>(self, list_command{}, sessions_line, id);
+  } else if constexpr (std::is_same_v<Request, totals_request>) {
+    ask<usage_totals>(self, totals_command{}, totals_line, id);
+  } else if constexpr (std::is_same_v<Request, options_request>) {
+    set_options(self, r, id);
+  } else if constexpr (std::is_same_v<Request, query_request>) {
+    auto session = r.query.session_id;
+    if (st.draining) return refuse(self, session, "the sidecar is shutting down", id);
+    if (r.normalized) st.normalized.insert(session);
+    st.sessions[session].raw = r.raw;
+    command(self, std::move(r.query), session, id, [self, session] { track(self, session); });
+  } else if constexpr (std::is_same_v<Request, stop_request>) {
+    command(self, stop_command{r.session_id}, r.session_id, id);
+  } else if constexpr (std::is_same_v<Request, prompt_request>) {
+    command(self, prompt_command{r.session_id, r.prompt}, r.session_id, id);
+  } else if constexpr (std::is_same_v<Request, interrupt_request>) {
+    command(self, interrupt_command{r.session_id}, r.session_id, id);
+  } else if constexpr (std::is_same_v<Request, resume_request>) {
+    auto session = r.session_id;
+    if (st.draining) return refuse(self, session, "the sidecar is shutting down", id);
+    command(self, resume_command{session, r.prompt}, session, id,
+            [self, session] { track(self, session); });
+  } else if constexpr (std::is_same_v<Request, replay_since_request>) {
+    replay(self, r, id);
+  } else {
+    refuse(self, r.session_id, r.message, id);
+  }
 }
 
 void on_host_line(protocol_actor* self, const host_line& line) {
@@ -185,50 +341,9 @@ void on_host_line(protocol_actor* self, const host_line& line) {
     return emit(self, error_line({}, "Line too long: " + std::to_string(line.oversize_bytes) +
                                        " bytes (the limit is " +
                                        std::to_string(self->state.max_line_bytes) + ")"));
-  auto req = parse_request(line.text);
-  std::visit(
-    [&](auto& r) {
-      using T = std::decay_t<decltype(r)>;
-      if constexpr (std::is_same_v<T, ping_request>) {
-        emit(self, pong_line(), flush::now);
-      } else if constexpr (std::is_same_v<T, list_request>) {
-        self->request(self->state.supervisor, command_timeout, list_command{})
-          .then([self](const session_list& list) { emit(self, sessions_line(list)); },
-                [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
-      } else if constexpr (std::is_same_v<T, totals_request>) {
-        self->request(self->state.supervisor, command_timeout, totals_command{})
-          .then([self](const usage_totals& totals) { emit(self, totals_line(totals)); },
-                [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
-      } else if constexpr (std::is_same_v<T, options_request>) {
-        if (r.normalized) self->state.normalized_all = *r.normalized;
-        if (r.totals)
-          self
-            ->request(self->state.supervisor, command_timeout,
-                      totals_subscription{caf::actor_cast<caf::actor>(self), *r.totals})
-            .then([](const command_ack&) {},
-                  [self](const caf::error& err) { emit(self, error_line({}, error_text(err))); });
-      } else if constexpr (std::is_same_v<T, query_request>) {
-        if (self->state.draining)
-          return emit(self, error_line(r.query.session_id, "the sidecar is shutting down"));
-        if (r.normalized) self->state.normalized.insert(r.query.session_id);
-        auto id = r.query.session_id;
-        command(self, std::move(r.query), id, [self, id] { track(self, id); });
-      } else if constexpr (std::is_same_v<T, stop_request>) {
-        command(self, stop_command{r.session_id}, r.session_id);
-      } else if constexpr (std::is_same_v<T, prompt_request>) {
-        command(self, prompt_command{r.session_id, r.prompt}, r.session_id);
-      } else if constexpr (std::is_same_v<T, interrupt_request>) {
-        command(self, interrupt_command{r.session_id}, r.session_id);
-      } else if constexpr (std::is_same_v<T, resume_request>) {
-        if (self->state.draining)
-          return emit(self, error_line(r.session_id, "the sidecar is shutting down"));
-        auto id = r.session_id;
-        command(self, resume_command{id, r.prompt}, id, [self, id] { track(self, id); });
-      } else {
-        emit(self, error_line(r.session_id, r.message));
-      }
-    },
-    req);
+  std::string id;
+  auto req = parse_request(line.text, &id);
+  std::visit([&](auto& r) { handle(self, r, id); }, req);
 }
 
 caf::behavior protocol(protocol_actor* self, caf::actor supervisor, const sidecar_options& opts) {
