@@ -174,12 +174,20 @@ caf::result<session_events> replay(journal_actor* self, const replay_request& re
   return out;
 }
 
-caf::result<query_command> stored_query(journal_actor* self, const std::string& id) {
-  flush(self);
+// A new session needs no flush: what this runtime has not written yet is not another's.
+caf::result<stored_session> stored_query(journal_actor* self, const stored_query_request& req) {
+  const auto& id = req.session_id;
+  if (!req.new_ok) flush(self);
   try {
-    query_command q;
-    if (auto blob = self->state.pending.store->query(id); !blob.empty() && deserialize(blob, q))
-      return q;
+    auto& store = *self->state.pending.store;
+    if (auto why = store.owned_elsewhere(id); !why.empty())
+      return make_error(errc::invalid_command, std::move(why));
+    auto records = store.sessions(id);  // as a sweep of its dead owner left it
+    if (records.empty() && req.new_ok) return stored_session{};
+    if (records.empty()) return make_error(errc::session_not_found, "Session not found");
+    stored_session out{std::move(records.front()), {}};
+    if (req.new_ok) return out;
+    if (auto blob = store.query(id); !blob.empty() && deserialize(blob, out.query)) return out;
   } catch (const std::exception& e) {
     return make_error(errc::invalid_command, e.what());
   }
@@ -227,7 +235,7 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
     },
     [self](const replay_request& req) { return replay(self, req); },
     [self](const last_seq_request& req) { return last_seq(self, req.session_id); },
-    [self](const stored_query_request& req) { return stored_query(self, req.session_id); },
+    [self](const stored_query_request& req) { return stored_query(self, req); },
   };
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "actors/budget.hpp"
 #include "actors/totals_followers.hpp"
@@ -35,6 +36,8 @@ struct supervisor_state {
   // With a journal: sessions that are no longer in the table (journaled by an earlier runtime,
   // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
   std::unordered_map<std::string, session_info> past;
+  // Sessions the journal is asked about before they start here (another runtime may run them).
+  std::unordered_set<std::string> launching;
   admission_control admission;
   usage_totals totals;     // with the global budget
   journal_status journal;  // the journal's health, as it last said
@@ -140,6 +143,41 @@ std::string global_budget_problem(const usage_totals& totals, bool crossed = fal
   return budget_problem("global budget", totals.total_cost_usd, totals.budget_usd, crossed);
 }
 
+// With a shared journal, a session that is not in the table starts once the journal said that
+// no other runtime that lives runs it now; `run` makes its query from what the journal holds of
+// it. The answers come in the order of the questions, so sessions start in the order asked.
+template <class MakeQuery>
+caf::result<command_ack> launch_journaled(supervisor_actor* self, const std::string& id,
+                                          bool new_ok, MakeQuery run,
+                                          const continued_query& after = {}) {
+  auto& st = self->state;
+  if (!st.launching.insert(id).second)
+    return make_error(errc::duplicate_session, "Session already running");
+  auto promise = self->make_response_promise<command_ack>();
+  self->request(st.env.journal, forward_timeout, stored_query_request{id, new_ok})
+    .then(
+      [self, promise, id, run, after](stored_session& stored) mutable {
+        auto& st = self->state;
+        st.launching.erase(id);
+        auto q = run(stored);
+        if (!q) {
+          promise.deliver(std::move(q.error()));
+          return;
+        }
+        // Numbered on from the record, unless this runtime knows a later run of it.
+        auto& past = st.past[id];
+        if (!stored.info.session_id.empty() && stored.info.generation >= past.generation)
+          past = std::move(stored.info);
+        if (past.session_id.empty()) st.past.erase(id);
+        promise.deliver(launch(self, std::move(*q), after));
+      },
+      [self, promise, id](caf::error& err) mutable {
+        self->state.launching.erase(id);
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
 caf::result<command_ack> start(supervisor_actor* self, query_command& q,
                                const continued_query& after = {}) {
   auto& st = self->state;
@@ -149,14 +187,18 @@ caf::result<command_ack> start(supervisor_actor* self, query_command& q,
     return make_error(errc::invalid_command, std::move(problem));
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
     return forward_run(self, it->second, std::move(q));  // it rejects a running duplicate
-  return launch(self, std::move(q), after);
+  if (!st.env.journal) return launch(self, std::move(q), after);
+  return launch_journaled(
+    self, q.session_id, true,
+    [q](const stored_session&) { return caf::expected<query_command>{q}; }, after);
 }
 
 caf::error not_found() {
   return make_error(errc::session_not_found, "Session not found");
 }
 
-// A table session takes it as a follow-up; a past one runs again from its journaled query.
+// A table session takes it as a follow-up; one the journal knows (journaled by this runtime, an
+// earlier one, or another one beside it) runs again from its journaled query.
 caf::result<command_ack> resume(supervisor_actor* self, resume_command& cmd) {
   auto& st = self->state;
   if (auto problem = global_budget_problem(st.totals); !problem.empty())
@@ -164,28 +206,18 @@ caf::result<command_ack> resume(supervisor_actor* self, resume_command& cmd) {
   if (cmd.prompt.empty()) cmd.prompt = "Continue.";
   if (auto* entry = find(self, cmd.session_id))
     return forward_run(self, *entry, prompt_command{cmd.session_id, cmd.prompt});
-  auto it = st.past.find(cmd.session_id);
-  if (it == st.past.end()) return not_found();
-  if (it->second.provider_session_id.empty())
-    return make_error(errc::invalid_command, "Session " + cmd.session_id +
-                                               " cannot be resumed: its agent never reported a "
-                                               "session id of its own");
-  auto promise = self->make_response_promise<command_ack>();
-  self->request(st.env.journal, forward_timeout, stored_query_request{cmd.session_id})
-    .then(
-      [self, promise, cmd](query_command& q) mutable {
-        auto& st = self->state;
-        auto it = st.past.find(cmd.session_id);
-        if (it == st.past.end()) {  // it ran again meanwhile
-          promise.deliver(make_error(errc::duplicate_session, "Session already running"));
-          return;
-        }
-        q.prompt = cmd.prompt;
-        q.resume_id = it->second.provider_session_id;
-        promise.deliver(launch(self, std::move(q)));
-      },
-      [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
-  return promise;
+  if (!st.env.journal) return not_found();
+  return launch_journaled(
+    self, cmd.session_id, false, [cmd](stored_session& stored) -> caf::expected<query_command> {
+      if (stored.info.provider_session_id.empty())
+        return make_error(errc::invalid_command, "Session " + cmd.session_id +
+                                                   " cannot be resumed: its agent never reported "
+                                                   "a session id of its own");
+      auto q = std::move(stored.query);
+      q.prompt = cmd.prompt;
+      q.resume_id = stored.info.provider_session_id;
+      return q;
+    });
 }
 
 // A replay of a session that is only in the journal: its events, and nothing live after them.

@@ -99,13 +99,16 @@ struct session_info {
   std::int64_t started_at_ms = 0;
   std::string node;                  // through a coordinator: the node it runs on (host:port)
   std::uint32_t queue_position = 0;  // queued: its place in the queue now (from 1)
+  // From a shared journal: the pid of the runtime that owns it (started it last), 0 when that
+  // runtime is gone.
+  std::int32_t owner_pid = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
            x.pid, x.provider_session_id, x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.started_at_ms, x.node, x.queue_position);
+           x.started_at_ms, x.node, x.queue_position, x.owner_pid);
 }
 
 struct session_list {

@@ -43,6 +43,7 @@ bool is(const caf::error& e, errc code) {
 }
 
 std::string error_text(const caf::error& e) {
+  if (!e) return "no error";  // CAF 0.17's category() of an empty error reads a null pointer
   if (e.category() == error_category && e.context().match_elements<std::string>())
     return e.context().get_as<std::string>(0);
   return caf::to_string(e);

@@ -49,14 +49,27 @@ typename Inspector::result_type inspect(Inspector& f, last_seq_request& x) {
   return f(caf::meta::type_name("last_seq_request"), x.session_id);
 }
 
-// Ask for a session's latest journaled query (a query_command reply, or session_not_found).
+// Ask for a session's journaled record and latest query (a stored_session reply):
+// invalid_command when another runtime that lives runs it now; for a session the journal does
+// not know, session_not_found, or with `new_ok` an empty stored_session.
 struct stored_query_request {
   std::string session_id;
+  bool new_ok = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_query_request& x) {
-  return f(caf::meta::type_name("stored_query_request"), x.session_id);
+  return f(caf::meta::type_name("stored_query_request"), x.session_id, x.new_ok);
+}
+
+struct stored_session {
+  session_info info;
+  query_command query;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_session& x) {
+  return f(caf::meta::type_name("stored_session"), x.info, x.query);
 }
 
 // Tell `watcher` of every change of the journal's health (journal_status).

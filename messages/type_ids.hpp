@@ -70,6 +70,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::resume_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_status))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_watch))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_command))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_session))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::usage_totals))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_command))

@@ -42,8 +42,10 @@ struct engine_options {
   // (docs/distributed.md); session_info::node then says where each runs.
   std::vector<std::string> nodes;
   std::string tls_certificate, tls_key, tls_ca;  // TLS to the nodes: all three, or none
-  // Keep the journal of sessions here (docs/reliability.md); empty: none. One engine per
-  // directory: the constructor throws std::runtime_error when another runtime holds it.
+  // Keep the journal of sessions here (docs/reliability.md); empty: none. Shared: other engines
+  // and agentrt processes may use the same directory at once, each owning the sessions it
+  // started; a session live in another one that lives is refused here. The constructor throws
+  // std::runtime_error when the journal cannot be opened.
   std::string journal_dir;
   // Admission control (docs/reliability.md): agents running at once, in all (0: no limit) and
   // per provider (a provider not named: no limit of its own; unset: the runtime's default,

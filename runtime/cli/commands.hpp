@@ -14,12 +14,19 @@ struct run_options {
   std::string cwd;
   std::string model;
   std::string provider_config;
+  std::string permission_mode;
+  // The sessions' id: ID for one, ID-1 ... ID-N for several; empty: a new unique one
+  // (run-YYYYMMDD-HHMMSS-XXXX), so that each invocation is a session of its own in the journal.
+  std::string session_id;
   int sessions = 1;  // each prompt runs in this many sessions
   std::vector<std::string> prompts;
   runtime_options runtime;  // with cluster.nodes, the sessions run there
 };
 
 int run_command(const run_options& opts);
+
+// run-YYYYMMDD-HHMMSS-XXXX: the time (UTC) and 16 random bits.
+std::string fresh_session_id();
 
 struct demo_options {
   bool json = false;

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include "messages/errors.hpp"
@@ -17,19 +18,33 @@ namespace agentrt::cli {
 
 namespace {
 
+// Local time, to the second.
+std::string started_at(std::int64_t ms) {
+  auto seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm local{};
+  char text[32] = "";
+  if (ms > 0 && localtime_r(&seconds, &local) != nullptr)
+    std::strftime(text, sizeof text, "%F %T", &local);
+  return text;
+}
+
+// Oldest first (the journal's order); OWNER: the pid of the agentrt that runs it now.
 std::string render_sessions(const std::vector<session_info>& sessions) {
-  char line[320];
-  std::snprintf(line, sizeof line, "%-20s %-8s %-11s %4s %-38s %10s %10s %10s\n", "SESSION",
-                "PROVIDER", "STATUS", "RUNS", "PROVIDER SESSION", "TOKENS IN", "TOKENS OUT",
-                "COST");
+  char line[400];
+  std::snprintf(line, sizeof line, "%-28s %-8s %-11s %-19s %8s %4s %-38s %10s %10s %10s\n",
+                "SESSION", "PROVIDER", "STATUS", "STARTED", "OWNER", "RUNS", "PROVIDER SESSION",
+                "TOKENS IN", "TOKENS OUT", "COST");
   std::string out = line;
   for (const auto& s : sessions) {
-    std::snprintf(
-      line, sizeof line, "%-20.20s %-8.8s %-11.11s %4llu %-38.38s %10llu %10llu %10.4f\n",
-      s.session_id.c_str(), s.provider.c_str(), std::string{to_string(s.status)}.c_str(),
-      static_cast<unsigned long long>(s.generation), s.provider_session_id.c_str(),
-      static_cast<unsigned long long>(s.input_tokens),
-      static_cast<unsigned long long>(s.output_tokens), s.total_cost_usd);
+    std::string owner =
+      s.owner_pid > 0 && !is_terminal(s.status) ? std::to_string(s.owner_pid) : "";
+    std::snprintf(line, sizeof line,
+                  "%-28.28s %-8.8s %-11.11s %-19.19s %8s %4llu %-38.38s %10llu %10llu %10.4f\n",
+                  s.session_id.c_str(), s.provider.c_str(),
+                  std::string{to_string(s.status)}.c_str(), started_at(s.started_at_ms).c_str(),
+                  owner.c_str(), static_cast<unsigned long long>(s.generation),
+                  s.provider_session_id.c_str(), static_cast<unsigned long long>(s.input_tokens),
+                  static_cast<unsigned long long>(s.output_tokens), s.total_cost_usd);
     out += line;
   }
   return out;
@@ -40,7 +55,7 @@ std::string render_sessions(const std::vector<session_info>& sessions) {
 int list_sessions_command(const list_options& opts) {
   std::vector<session_info> sessions;
   try {
-    // Read-only and without the lock: a runtime may be writing beside us.
+    // Read-only and without a lease: runtimes may be writing beside us.
     if (auto store = journal::store::open_read_only(opts.state_dir)) sessions = store->sessions();
   } catch (const std::exception& e) {
     std::cerr << "agentrt list: " << e.what() << '\n';

@@ -8,6 +8,7 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cluster/node.hpp"
 #include "runtime/journal/journal_store.hpp"
+#include "runtime/providers/launch_recipe.hpp"
 #include "runtime/sidecar/sidecar.hpp"
 
 namespace {
@@ -138,10 +139,19 @@ void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
 int agentrt_main(int argc, char** argv) {
   CLI::App app{"agentrt: an actor runtime for AI coding-agent sessions"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string{"agentrt "} + AGENTRT_VERSION);
 
   agentrt::cli::run_options run;
   auto* run_cmd = app.add_subcommand("run", "Run one session per PROMPT and print its messages");
-  run_cmd->add_option("--provider", run.provider, "Provider: fake, claude")->capture_default_str();
+  run_cmd->add_option("--provider", run.provider, "The agent to run")
+    ->check(CLI::IsMember(agentrt::providers::launchable_providers()))
+    ->capture_default_str();
+  run_cmd->add_option("--session-id", run.session_id,
+                      "The session's id (ID-1 ... ID-N for several; default: a new unique "
+                      "run-YYYYMMDD-HHMMSS-XXXX)");
+  run_cmd->add_option("--permission-mode", run.permission_mode,
+                      "The agent's permission mode, passed as it is (claude: default, "
+                      "acceptEdits, plan, bypassPermissions)");
   run_cmd->add_flag("--json", run.json, "Print NDJSON (one event per line)");
   run_cmd->add_option("--cwd", run.cwd, "Working directory of the agents");
   run_cmd->add_option("--model", run.model, "Model name passed to the agent");

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <random>
 
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -13,6 +16,18 @@
 
 namespace agentrt::cli {
 
+std::string fresh_session_id() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  std::random_device random;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", random() & 0xffffu);
+  return std::string{"run-"} + stamp + "-" + suffix;
+}
+
 int run_command(const run_options& opts) {
   stop_signals signals;  // before the runtime's threads, which inherit its mask
   runtime rt{opts.runtime};
@@ -20,14 +35,16 @@ int run_command(const run_options& opts) {
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});
   std::map<std::string, std::string> ids;  // session -> provider
   std::size_t total = opts.prompts.size() * static_cast<std::size_t>(std::max(opts.sessions, 1));
+  std::string base = opts.session_id.empty() ? fresh_session_id() : opts.session_id;
   for (std::size_t i = 0; i < total; ++i) {
     query_command q;
-    q.session_id = total == 1 ? "run" : "run-" + std::to_string(i + 1);
+    q.session_id = total == 1 ? base : base + "-" + std::to_string(i + 1);
     q.provider = opts.provider;
     q.prompt = opts.prompts[i % opts.prompts.size()];
     q.cwd = opts.cwd;
     q.model = opts.model;
     q.provider_config = opts.provider_config;
+    q.permission_mode = opts.permission_mode;
     if (auto ack = rt.query(q); !ack) {
       std::cerr << "agentrt: " << q.session_id << ": " << error_text(ack.error()) << '\n';
       continue;

@@ -1,5 +1,6 @@
 #include "runtime/cli/table.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace agentrt::cli {
@@ -23,6 +24,33 @@ std::string render_table(const std::vector<session_row>& rows, const session_row
     out += line;
   }
   return out;
+}
+
+bool natural_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      auto end_a = a.find_first_not_of("0123456789", i),
+           end_b = b.find_first_not_of("0123456789", j);
+      if (end_a == std::string::npos) end_a = a.size();
+      if (end_b == std::string::npos) end_b = b.size();
+      // Without leading zeros, the longer run of digits is the larger number.
+      auto from_a = a.find_first_not_of('0', i), from_b = b.find_first_not_of('0', j);
+      from_a = std::min(from_a, end_a);
+      from_b = std::min(from_b, end_b);
+      if (end_a - from_a != end_b - from_b) return end_a - from_a < end_b - from_b;
+      if (int c = a.compare(from_a, end_a - from_a, b, from_b, end_b - from_b); c != 0)
+        return c < 0;
+      i = end_a;
+      j = end_b;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
 }
 
 std::string rewind_lines(std::size_t lines) {

@@ -22,6 +22,9 @@ struct session_row {
 // the runtime's totals under the heading TOTAL (provider, status and elapsed time left blank).
 std::string render_table(const std::vector<session_row>& rows, const session_row* total = nullptr);
 
+// Natural order: runs of digits compare as numbers (run-2 before run-10).
+bool natural_less(const std::string& a, const std::string& b);
+
 // What redraws `lines` lines printed before in place: cursor up and clear (ANSI).
 std::string rewind_lines(std::size_t lines);
 

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -31,6 +32,8 @@ std::vector<session_row> rows(const std::map<std::string, std::string>& sessions
     }
     result.push_back(std::move(row));
   }
+  std::sort(result.begin(), result.end(),
+            [](const auto& a, const auto& b) { return natural_less(a.session_id, b.session_id); });
   return result;
 }
 

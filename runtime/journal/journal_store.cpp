@@ -6,35 +6,42 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 
 namespace agentrt::journal {
 
 namespace {
 
-constexpr int schema_version = 2;
+// 3: shared by several runtimes (the runtimes table, sessions.owner).
+constexpr int schema_version = 3;
 
 constexpr const char* schema = R"(
 CREATE TABLE IF NOT EXISTS sessions(
   session_id TEXT PRIMARY KEY, provider TEXT NOT NULL, status TEXT NOT NULL,
   generation INTEGER NOT NULL, pid INTEGER NOT NULL, provider_session_id TEXT NOT NULL,
   total_cost_usd REAL NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-  started_at_ms INTEGER NOT NULL, node TEXT NOT NULL, query BLOB);
+  started_at_ms INTEGER NOT NULL, node TEXT NOT NULL, query BLOB, owner TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS batches(
   session_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
   events BLOB NOT NULL, PRIMARY KEY(session_id, first_seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runtimes(
+  runtime_id TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at_ms INTEGER NOT NULL);
 )";
+
+constexpr const char* live_statuses = "status NOT IN ('done','error','stopped','interrupted')";
 
 // A prepared statement, finalized when it goes out of scope.
 class statement {
  public:
-  statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+  statement(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
       throw std::runtime_error{std::string{"journal: "} + sqlite3_errmsg(db)};
   }
   ~statement() { sqlite3_finalize(stmt_); }
@@ -126,6 +133,27 @@ std::string move_aside(const std::string& path) {
   return aside;
 }
 
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+// A journal of schema 2 has no owner column: its sessions belong to no runtime that lives.
+void add_owner_column(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  bool has_owner = false;
+  if (sqlite3_prepare_v2(db, "PRAGMA table_info(sessions)", -1, &stmt, nullptr) == SQLITE_OK)
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      has_owner =
+        has_owner ||
+        std::string{reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))} == "owner";
+  sqlite3_finalize(stmt);
+  if (!has_owner)
+    sqlite3_exec(db, "ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT ''", nullptr,
+                 nullptr, nullptr);
+}
+
 }  // namespace
 
 std::string default_dir() {
@@ -135,12 +163,103 @@ std::string default_dir() {
   return std::string{home && *home ? home : "."} + "/.local/state/agentrt";
 }
 
-store::store(sqlite3* db, std::string path, int lock_fd, bool writer_gone)
-    : db_(db), path_(std::move(path)), lock_fd_(lock_fd), writer_gone_(writer_gone) {}
+store::store(sqlite3* db, std::string dir, std::string path)
+    : db_(db), dir_(std::move(dir)), path_(std::move(path)) {}
 
 store::~store() {
+  if (!runtime_id_.empty()) {  // the lease goes; the sessions' records stay as last written
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM runtimes WHERE runtime_id=?", -1, &stmt, nullptr) ==
+        SQLITE_OK) {
+      sqlite3_bind_text(stmt, 1, runtime_id_.c_str(), -1, SQLITE_STATIC);
+      sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    std::remove((dir_ + "/leases/" + runtime_id_).c_str());
+  }
   sqlite3_close(db_);
-  if (lock_fd_ >= 0) close(lock_fd_);
+  if (lease_fd_ >= 0) close(lease_fd_);
+}
+
+bool store::lease_held(const std::string& runtime_id) const {
+  if (runtime_id.empty()) return false;
+  if (runtime_id == runtime_id_) return true;
+  int fd = ::open((dir_ + "/leases/" + runtime_id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // gone with its runtime's end
+  // A lock we can take is one no runtime holds; it is let go at once.
+  bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return held;
+}
+
+// The lease is locked before its row is visible, so that no other runtime sees the row of a
+// runtime that lives with its lease free.
+void store::take_lease() {
+  std::string leases = dir_ + "/leases";
+  std::error_code ec;
+  std::filesystem::create_directories(leases, ec);
+  if (ec) throw std::runtime_error{"journal: cannot create " + leases + ": " + ec.message()};
+  auto started = now_ms();
+  std::string id = std::to_string(::getpid()) + "-" + std::to_string(started);
+  for (int n = 1; lease_fd_ < 0; ++n) {
+    std::string candidate = n == 1 ? id : id + "-" + std::to_string(n);  // engines of one process
+    int fd =
+      ::open((leases + "/" + candidate).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) continue;
+    if (fd < 0)
+      throw std::runtime_error{"journal: cannot create a lease in " + leases + ": " +
+                               std::strerror(errno)};
+    flock(fd, LOCK_EX);  // a new file: no one else holds it
+    lease_fd_ = fd;
+    runtime_id_ = candidate;
+  }
+  statement insert{db_, "INSERT OR REPLACE INTO runtimes VALUES(?,?,?)"};
+  insert.bind(1, runtime_id_).bind(2, std::int64_t{::getpid()}).bind(3, started).run();
+}
+
+void store::sweep_dead_runtimes() {
+  std::vector<std::string> dead;
+  {
+    statement select{db_, "SELECT runtime_id FROM runtimes"};
+    while (select.step())
+      if (auto id = select.text(0); !lease_held(id)) dead.push_back(id);
+  }
+  statement forget{db_, "DELETE FROM runtimes WHERE runtime_id=?"};
+  for (const auto& id : dead) {
+    forget.bind(1, id).run();
+    std::remove((dir_ + "/leases/" + id).c_str());
+  }
+  // What is live and owned by no runtime in the table was left by one that died (or by a
+  // journal of schema 2).
+  exec((std::string{"UPDATE sessions SET status='interrupted', pid=0 WHERE "} + live_statuses +
+        " AND owner NOT IN (SELECT runtime_id FROM runtimes);")
+         .c_str());
+}
+
+std::int32_t store::owner_pid() const {
+  return static_cast<std::int32_t>(::getpid());
+}
+
+std::string store::owned_elsewhere(const std::string& session_id) {
+  statement select{db_,
+                   std::string{"SELECT s.owner, r.pid, s.started_at_ms FROM sessions s JOIN "
+                               "runtimes r ON r.runtime_id=s.owner WHERE s.session_id=? AND "} +
+                     live_statuses};
+  select.bind(1, session_id);
+  if (!select.step()) return {};
+  std::string owner = select.text(0);
+  auto pid = select.integer(1);
+  auto since = static_cast<std::time_t>(select.integer(2) / 1000);
+  if (owner == runtime_id_) return {};
+  if (!lease_held(owner)) {
+    sweep_dead_runtimes();
+    return {};
+  }
+  char when[32] = "";
+  std::tm tm{};
+  if (localtime_r(&since, &tm) != nullptr) std::strftime(when, sizeof when, "%F %T", &tm);
+  return "Session " + session_id + " is live in another agentrt (pid " + std::to_string(pid) +
+         ") since " + when + ": stop it there first";
 }
 
 void store::exec(const char* sql) const {
@@ -163,32 +282,16 @@ std::unique_ptr<store> store::open(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error{"journal: cannot create " + dir + ": " + ec.message()};
-  int fd = ::open((dir + "/journal.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw std::runtime_error{"journal: cannot open " + dir +
-                             "/journal.lock: " + std::strerror(errno)};
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    close(fd);
-    throw std::runtime_error{"journal: " + dir +
-                             " is in use by another agentrt (give each its own --state-dir, or "
-                             "run with --no-journal)"};
-  }
   std::string path = dir + "/journal.db";
-  std::unique_ptr<store> s;
   std::string damage;
-  try {
-    constexpr int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-    sqlite3* db = open_db(path, flags);
-    // Damage in the middle of the file went unnoticed before: the runtime ran on it.
-    if (damage = check_file(db); damage != "ok") {
-      sqlite3_close(db);
-      db = open_db((move_aside(path), path), flags);
-    }
-    s.reset(new store{db, path, fd, false});
-  } catch (...) {
-    close(fd);
-    throw;
+  constexpr int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  sqlite3* db = open_db(path, flags);
+  // Damage in the middle of the file went unnoticed before: the runtime ran on it.
+  if (damage = check_file(db); damage != "ok") {
+    sqlite3_close(db);
+    db = open_db((move_aside(path), path), flags);
   }
+  std::unique_ptr<store> s{new store{db, dir, path}};
   if (damage != "ok")
     s->warnings_.push_back("journal: " + path + " was damaged (" + damage +
                            "): it was moved aside (journal.db.damaged-*) and a new journal was "
@@ -196,24 +299,23 @@ std::unique_ptr<store> store::open(const std::string& dir) {
   // WAL: readers (agentrt list) do not block the writer. NORMAL: a crash of the process loses
   // nothing committed; only a power loss may take the last transactions.
   s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-  s->exec(schema);
-  s->exec(("PRAGMA user_version=" + std::to_string(schema_version) + ";").c_str());
-  // We hold the lock: whatever is still live was left by a runtime that died.
-  s->exec(
-    "UPDATE sessions SET status='interrupted', pid=0 "
-    "WHERE status NOT IN ('done','error','stopped','interrupted');");
+  s->exec("BEGIN IMMEDIATE");  // one runtime at a time sets up and sweeps
+  try {
+    s->exec(schema);
+    add_owner_column(s->db_);
+    s->exec(("PRAGMA user_version=" + std::to_string(schema_version) + ";").c_str());
+    s->take_lease();
+    s->sweep_dead_runtimes();
+  } catch (const std::exception& e) {
+    s->fail(e.what());
+  }
+  s->exec("COMMIT");
   return s;
 }
 
 std::unique_ptr<store> store::open_read_only(const std::string& dir) {
   std::string path = dir + "/journal.db";
   if (access(path.c_str(), R_OK) != 0) return nullptr;
-  // A lock we can take is one no writer holds; it is let go at once, not to keep one out.
-  bool writer_gone = false;
-  if (int fd = ::open((dir + "/journal.lock").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-    writer_gone = flock(fd, LOCK_SH | LOCK_NB) == 0;
-    close(fd);
-  }
   std::string why;
   sqlite3* db = try_open_db(path, SQLITE_OPEN_READONLY, why);
   if (db == nullptr || sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
@@ -223,13 +325,14 @@ std::unique_ptr<store> store::open_read_only(const std::string& dir) {
     sqlite3_close(db);
     db = open_db("file:" + path + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
   }
-  return std::unique_ptr<store>{new store{db, path, -1, writer_gone}};
+  return std::unique_ptr<store>{new store{db, dir, path}};
 }
 
 void store::write(const std::vector<stored_batch>& batches,
                   const std::vector<session_info>& records,
                   const std::vector<std::pair<std::string, std::string>>& queries) {
-  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(db_));
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db_));
   try {
     statement insert{db_, "INSERT OR IGNORE INTO batches VALUES(?,?,?,?)"};
     for (const auto& b : batches)
@@ -238,14 +341,16 @@ void store::write(const std::vector<stored_batch>& batches,
         .bind(3, static_cast<std::int64_t>(b.last_seq))
         .bind_blob(4, b.blob)
         .run();
+    // Another runtime's record is not overwritten while that runtime lives.
     statement upsert{db_,
-                     "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL) "
+                     "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL,?) "
                      "ON CONFLICT(session_id) DO UPDATE SET provider=excluded.provider, "
                      "status=excluded.status, generation=excluded.generation, pid=excluded.pid, "
                      "provider_session_id=excluded.provider_session_id, "
                      "total_cost_usd=excluded.total_cost_usd, input_tokens=excluded.input_tokens, "
                      "output_tokens=excluded.output_tokens, started_at_ms=excluded.started_at_ms, "
-                     "node=excluded.node"};
+                     "node=excluded.node, owner=excluded.owner WHERE sessions.owner=excluded.owner "
+                     "OR sessions.owner NOT IN (SELECT runtime_id FROM runtimes)"};
     for (const auto& r : records) {
       std::string status{to_string(r.status)};
       upsert.bind(1, r.session_id)
@@ -259,6 +364,7 @@ void store::write(const std::vector<stored_batch>& batches,
         .bind(9, static_cast<std::int64_t>(r.output_tokens))
         .bind(10, r.started_at_ms)
         .bind(11, r.node)
+        .bind(12, runtime_id_)
         .run();
     }
     statement set_query{db_, "UPDATE sessions SET query=? WHERE session_id=?"};
@@ -272,18 +378,26 @@ void store::write(const std::vector<stored_batch>& batches,
     fail(sqlite3_errmsg(db_));
 }
 
-std::vector<session_info> store::sessions() const {
+std::vector<session_info> store::sessions(const std::string& only) const {
   statement select{db_,
-                   "SELECT session_id, provider, status, generation, pid, provider_session_id, "
-                   "total_cost_usd, input_tokens, output_tokens, started_at_ms, node "
-                   "FROM sessions ORDER BY started_at_ms"};
+                   std::string{"SELECT s.session_id, s.provider, s.status, s.generation, s.pid, "
+                               "s.provider_session_id, s.total_cost_usd, s.input_tokens, "
+                               "s.output_tokens, s.started_at_ms, s.node, s.owner, r.pid FROM "
+                               "sessions s LEFT JOIN runtimes r ON r.runtime_id=s.owner "} +
+                     (only.empty() ? "" : "WHERE s.session_id=? ") + "ORDER BY s.started_at_ms"};
+  if (!only.empty()) select.bind(1, only);
   std::vector<session_info> out;
+  std::map<std::string, bool> alive;  // owner -> its lease is held
   while (select.step()) {
     session_info i;
     i.session_id = select.text(0);
     i.provider = select.text(1);
     i.status = status_from_string(select.text(2)).value_or(session_status::interrupted);
-    if (writer_gone_ && !is_terminal(i.status)) {
+    auto owner = select.text(11);
+    auto known = alive.find(owner);
+    if (known == alive.end()) known = alive.emplace(owner, lease_held(owner)).first;
+    if (known->second) i.owner_pid = static_cast<std::int32_t>(select.integer(12));
+    if (!known->second && !is_terminal(i.status)) {  // its runtime died
       i.status = session_status::interrupted;
       i.pid = 0;
     } else {

@@ -4,12 +4,14 @@
 // rest of the event path). Knows SQL, not actors: batches and queries arrive serialized (blobs),
 // so this file stays a leaf like runtime/process.
 //
-// One writer per file: open() takes an exclusive lock on DIR/journal.lock for the store's life,
-// checks the file (PRAGMA quick_check; a damaged file is moved aside and a new one begun, which
-// warnings() says), and marks the sessions that were live when the last writer died as
-// `interrupted`. Readers
-// (open_read_only) hold no lock and may run beside the writer (WAL); when no writer holds the
-// journal, they too show its live sessions as `interrupted`.
+// Shared: any number of runtimes (processes or engines in one) write one file at once (WAL, a
+// busy timeout), each owning the sessions it started. A writer holds a lease for its life: a row
+// in `runtimes` and an exclusive flock on DIR/leases/<its id>, which the kernel lets go when the
+// process dies, however it dies. open() checks the file (PRAGMA quick_check; a damaged file is
+// moved aside and a new one begun, which warnings() says), takes its lease, and marks
+// `interrupted` the live sessions of every runtime whose lease is free (it died), never those of
+// one that lives. A session record is written by its owner only. Readers (open_read_only) hold no
+// lease, and show the live sessions of a dead owner as `interrupted` too.
 // Not thread-safe: one owner (the journal actor, or a CLI command).
 
 #include <cstdint>
@@ -34,7 +36,7 @@ struct stored_batch {
 class store {
  public:
   // Opens (creating) DIR/journal.db for writing. Throws std::runtime_error with a readable text
-  // when it cannot: the directory cannot be made, another runtime holds it, SQLite fails.
+  // when it cannot: the directory cannot be made, SQLite fails.
   static std::unique_ptr<store> open(const std::string& dir);
   // Opens an existing journal for reading; nullptr when there is none in `dir`. On a read-only
   // filesystem (no -shm file can be made) it reads the file as it is.
@@ -52,9 +54,15 @@ class store {
   // What open() had to do to the file (moved a damaged one aside), for the user to read.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  std::vector<session_info> sessions() const;
+  // Every session's record, or only the one named `only`, in the order they started.
+  std::vector<session_info> sessions(const std::string& only = {}) const;
   // Whether the journal has a record of the session.
   bool knows(const std::string& session_id) const;
+  // Why this runtime may not run the session now: it is live in another runtime that lives
+  // ("Session s is live in another agentrt (pid N) since ..."); "" when it may.
+  std::string owned_elsewhere(const std::string& session_id);
+  // This writer's pid, as session_info::owner_pid names it.
+  std::int32_t owner_pid() const;
   // The sequence number of the session's last journaled event (0: none).
   std::uint64_t last_seq(const std::string& session_id) const;
   // The session's latest query, serialized ("" if none).
@@ -65,15 +73,21 @@ class store {
                                     std::uint64_t up_to = UINT64_MAX) const;
 
  private:
-  store(sqlite3* db, std::string path, int lock_fd, bool writer_gone);
+  store(sqlite3* db, std::string dir, std::string path);
   void exec(const char* sql) const;
   [[noreturn]] void fail(const std::string& why) const;
+  void take_lease();
+  // Whether the runtime with this lease id lives (its lease file is locked).
+  bool lease_held(const std::string& runtime_id) const;
+  // Marks the live sessions of every runtime that died interrupted, and forgets those runtimes.
+  void sweep_dead_runtimes();
 
   sqlite3* db_;
+  std::string dir_;
   std::string path_;
   std::vector<std::string> warnings_;
-  int lock_fd_;
-  bool writer_gone_;  // read-only, and no runtime writes the journal
+  std::string runtime_id_;  // this writer's lease; "" for a reader
+  int lease_fd_ = -1;
 };
 
 // $XDG_STATE_HOME/agentrt, or ~/.local/state/agentrt.

@@ -306,6 +306,7 @@ std::string sessions_line(const session_list& list) {
                 {"startedAt", s.started_at_ms}};
     if (!s.node.empty()) row["node"] = s.node;
     if (s.queue_position > 0) row["queuePosition"] = s.queue_position;
+    if (s.owner_pid > 0) row["ownerPid"] = s.owner_pid;
     sessions.push_back(std::move(row));
   }
   json line = {{"type", "sessions"}, {"sessions", sessions}};

@@ -16,6 +16,7 @@
 #include "support/cli_process.hpp"
 #include "support/processes.hpp"
 #include "support/shared_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -146,8 +147,10 @@ namespace {
 
 // On a terminal (a pty from script(1)), several sessions show as a table redrawn in place.
 TEST(Cli, SeveralSessionsOnATerminalShowALiveTable) {
-  std::string cmd = std::string{"script -qec \""} + AGENTRT_CLI_PATH +
-                    " run --sessions 3 --provider-config '{\\\"delayMs\\\":150}' hi\" /dev/null";
+  std::string cmd =
+    std::string{"script -qec \""} + AGENTRT_CLI_PATH +
+    " run --session-id run --sessions 3 --provider-config '{\\\"delayMs\\\":150}' hi\" "
+    "/dev/null";
   FILE* out = popen(cmd.c_str(), "r");
   ASSERT_NE(out, nullptr);
   std::string all;
@@ -169,12 +172,56 @@ TEST(Cli, SeveralSessionsOnATerminalShowALiveTable) {
 }
 
 TEST(Cli, SeveralSessionsThroughAPipeArePlainLines) {
-  cli_process cli{{"run", "--sessions", "2", "hi"}};
+  cli_process cli{{"run", "--session-id", "run", "--sessions", "2", "hi"}};
   std::string all;
   for (std::string line; cli.read_line(line);) all += line;
   EXPECT_EQ(cli.wait_exit(), 0);
   EXPECT_EQ(all.find("\x1b["), std::string::npos);
   EXPECT_NE(all.find("[run-2] status done"), std::string::npos) << all;
+}
+
+// Separate invocations are separate sessions of the journal, listed oldest first.
+TEST(Cli, EachRunIsANewSessionAndListShowsThemAll) {
+  agentrt::test::temp_dir home;
+  agentrt::test::cli_options opts;
+  opts.state_home = home.path();
+  auto run_to_end = [&](std::vector<std::string> args) {
+    cli_process run{std::move(args), opts};
+    for (std::string line; run.read_line(line);) {
+    }
+    return run.wait_exit();
+  };
+  EXPECT_EQ(run_to_end({"run", "hi"}), 0);
+  EXPECT_EQ(run_to_end({"run", "hi"}), 0);
+  EXPECT_EQ(run_to_end({"run", "--session-id", "mine", "hi"}), 0);
+  cli_process list{{"list", "--json"}, opts};
+  std::string line;
+  ASSERT_TRUE(list.read_line(line));
+  auto rows = json::parse(line)["sessions"];
+  ASSERT_EQ(rows.size(), 3u) << line;
+  EXPECT_NE(rows[0]["sessionId"], rows[1]["sessionId"]);
+  EXPECT_EQ(rows[0]["sessionId"].get<std::string>().rfind("run-", 0), 0u);
+  EXPECT_EQ(rows[2]["sessionId"], "mine");
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    EXPECT_LE(rows[i - 1]["startedAt"], rows[i]["startedAt"]);
+  cli_process table{{"list"}, opts};
+  ASSERT_TRUE(table.read_line(line));
+  EXPECT_NE(line.find("STARTED"), std::string::npos) << line;
+}
+
+TEST(Cli, VersionFlagAndRunHelpNameEveryProvider) {
+  cli_process version{{"--version"}};
+  std::string line;
+  ASSERT_TRUE(version.read_line(line));
+  EXPECT_EQ(line.rfind("agentrt ", 0), 0u) << line;
+  EXPECT_EQ(version.wait_exit(), 0);
+  cli_process help{{"run", "--help"}};
+  std::string all;
+  while (help.read_line(line)) all += line;
+  for (const char* p : {"claude", "codex", "gemini", "aider", "ollama", "fake"})
+    EXPECT_NE(all.find(p), std::string::npos) << p;
+  EXPECT_NE(all.find("--permission-mode"), std::string::npos);
+  EXPECT_NE(all.find("--session-id"), std::string::npos);
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <stdexcept>
+#include <thread>
 
 #include "messages/errors.hpp"
 #include "runtime/journal/journal_store.hpp"
@@ -92,16 +95,50 @@ TEST(Journal, ALateSubscriberGetsTheReplayThenTheLiveStreamWithNoGapAndNoDuplica
   for (std::size_t k = 1; k < expected.size(); ++k) ASSERT_EQ(expected[k], expected[k - 1] + 1);
 }
 
-TEST(Journal, ASecondRuntimeOnTheSameJournalIsRefusedWithAClearError) {
+TEST(Journal, TwoRuntimesShareOneJournalEachOwningItsSessions) {
   temp_dir dir;
   runtime first{journaled(dir)};
-  try {
-    runtime second{journaled(dir)};
-    FAIL() << "two runtimes shared one journal";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string{e.what()}.find("in use by another agentrt"), std::string::npos)
-      << e.what();
+  runtime second{journaled(dir)};
+  event_collector a{first}, b{second};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(first.query(fake_query("first-" + std::to_string(i))));
+    ASSERT_TRUE(second.query(fake_query("second-" + std::to_string(i))));
   }
+  auto q = fake_query("busy", R"({"misbehave":"hang"})");
+  ASSERT_TRUE(first.query(q));
+  ASSERT_TRUE(a.wait_terminal({"first-0", "first-1", "first-2", "first-3", "first-4"}, 30s));
+  ASSERT_TRUE(b.wait_terminal({"second-0", "second-1", "second-2", "second-3", "second-4"}, 30s));
+  // Written within the journal's flush interval.
+  auto journaled_rows = [&] {
+    std::map<std::string, session_info> rows;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+      rows.clear();
+      for (auto& s : journal::store::open_read_only(dir.path())->sessions()) rows[s.session_id] = s;
+      std::size_t done = 0;
+      for (const auto& [id, s] : rows) done += s.status == session_status::done;
+      if (done == 10 && rows["busy"].status == session_status::running) break;
+    }
+    return rows;
+  };
+  auto rows = journaled_rows();
+  ASSERT_EQ(rows["busy"].status, session_status::running) << "both runtimes journal";
+  EXPECT_EQ(rows["busy"].owner_pid, getpid());
+  EXPECT_EQ(rows["second-0"].status, session_status::done);
+  // The other runtime's live session is its own: neither run nor resumed here.
+  caf::scoped_actor self{second.system()};
+  for (auto cmd :
+       {caf::make_message(resume_command{"busy", "more"}), caf::make_message(fake_query("busy"))}) {
+    caf::error refused;
+    self->request(second.supervisor(), 10s, cmd)
+      .receive([](const command_ack&) {}, [&](const caf::error& err) { refused = err; });
+    EXPECT_NE(error_text(refused).find("Session busy is live in another agentrt (pid " +
+                                       std::to_string(getpid()) + ") since "),
+              std::string::npos)
+      << error_text(refused);
+  }
+  ASSERT_TRUE(first.stop("busy"));
+  ASSERT_TRUE(a.wait_terminal({"busy"}, 10s));
 }
 
 TEST(Journal, AReplayWithoutAJournalIsRefused) {

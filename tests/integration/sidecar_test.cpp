@@ -399,21 +399,56 @@ TEST(Sidecar, ACwdTheUserCannotEnterIsNamed) {
   EXPECT_EQ(error, "working directory " + closed.path() + ": Permission denied (cannot enter it)");
 }
 
-// A runtime that cannot start (another one holds the journal) says so on stdout, where the host
-// reads, before it exits.
+// A runtime that cannot start (its journal's directory cannot be made) says so on stdout, where
+// the host reads, before it exits.
 TEST(Sidecar, ARuntimeThatCannotStartWritesAnErrorLineFirst) {
+  agentrt::test::temp_dir state;
+  std::string file = state.path() + "/a-file";
+  std::ofstream{file} << "not a directory";
+  cli_process sc{{"sidecar", "--state-dir", file + "/journal"}, sidecar::with_stdin({})};
+  std::string line;
+  ASSERT_TRUE(sc.read_line(line));
+  json j = json::parse(line);
+  EXPECT_EQ(j["type"], "error");
+  EXPECT_NE(j["message"].get<std::string>().find("the runtime cannot start: journal: cannot "
+                                                 "create"),
+            std::string::npos)
+    << j["message"];
+  EXPECT_EQ(sc.wait_exit(), 2);
+}
+
+// Two sidecars on one state directory (the desktop app's and a CLI's, say): one is killed; the
+// next runtime marks its live session interrupted and leaves the other's running.
+TEST(Sidecar, RuntimesShareAStateDirectoryAndOnlyADeadOnesSessionsAreInterrupted) {
   agentrt::test::temp_dir state;
   cli_options with_state;
   with_state.state_home = state.path();
-  sidecar first{{}, with_state};
-  cli_process second{{"sidecar"}, sidecar::with_stdin(with_state)};
+  sidecar alive{{}, with_state}, doomed{{}, with_state};
+  alive.send(fake_query("kept", {{"misbehave", "hang"}}));
+  doomed.send(fake_query("lost", {{"misbehave", "hang"}}));
+  alive.until([](const json& j) { return j["type"] == "agent_event"; });
+  doomed.until([](const json& j) { return j["type"] == "agent_event"; });
+  std::this_thread::sleep_for(300ms);  // both records are written (every 50 ms)
+  kill(doomed.proc.pid, SIGKILL);
+  doomed.proc.wait_exit();
+  sidecar third{{}, with_state};  // sweeps the dead runtime's sessions at its start
+  cli_process list{{"list", "--json"}, with_state};
   std::string line;
-  ASSERT_TRUE(second.read_line(line));
-  json j = json::parse(line);
-  EXPECT_EQ(j["type"], "error");
-  EXPECT_NE(j["message"].get<std::string>().find("in use by another agentrt"), std::string::npos)
-    << j["message"];
-  EXPECT_EQ(second.wait_exit(), 2);
+  ASSERT_TRUE(list.read_line(line));
+  std::map<std::string, json> rows;
+  json listed = json::parse(line);
+  for (const auto& row : listed["sessions"]) rows[row["sessionId"].get<std::string>()] = row;
+  EXPECT_EQ(rows["lost"]["status"], "interrupted");
+  EXPECT_EQ(rows["kept"]["status"], "running");
+  EXPECT_EQ(rows["kept"]["ownerPid"], alive.proc.pid);
+  third.send({{"type", "resume"}, {"sessionId", "kept"}, {"id", 1}});
+  auto refused = third.until([](const json& j) { return j.contains("id"); }).back();
+  EXPECT_NE(refused["message"].get<std::string>().find("is live in another agentrt (pid " +
+                                                       std::to_string(alive.proc.pid) + ")"),
+            std::string::npos)
+    << refused.dump();
+  alive.send({{"type", "stop"}, {"sessionId", "kept"}});
+  alive.until([](const json& j) { return j["type"] == "agent_stopped"; });
 }
 
 TEST(Sidecar, NormalizedOutputPerQueryAndListAndPrompt) {

@@ -4,6 +4,7 @@
 
 namespace {
 
+using agentrt::cli::natural_less;
 using agentrt::cli::render_table;
 using agentrt::cli::rewind_lines;
 using agentrt::cli::session_row;
@@ -37,6 +38,16 @@ TEST(Table, TheTotalsComeLast) {
 TEST(Table, RewindMovesUpAndClearsEachLine) {
   EXPECT_EQ(rewind_lines(0), "");
   EXPECT_EQ(rewind_lines(2), "\x1b[1A\x1b[2K\x1b[1A\x1b[2K");
+}
+
+TEST(Table, SessionIdsSortNaturally) {
+  EXPECT_TRUE(natural_less("run-2", "run-10"));
+  EXPECT_FALSE(natural_less("run-10", "run-2"));
+  EXPECT_TRUE(natural_less("run-02", "run-3"));
+  EXPECT_TRUE(natural_less("a", "b"));
+  EXPECT_TRUE(natural_less("run", "run-1"));
+  EXPECT_FALSE(natural_less("run-1", "run-1"));
+  EXPECT_TRUE(natural_less("x9y", "x10"));
 }
 
 }  // namespace
