@@ -3,7 +3,7 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
-#include <deque>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -13,6 +13,7 @@
 #include "actors/child_bridge.hpp"
 #include "actors/message_adapter.hpp"
 #include "actors/process_reader.hpp"
+#include "actors/recovery.hpp"
 #include "actors/session_state.hpp"
 #include "actors/unexpected.hpp"
 #include "adapters/error_class.hpp"
@@ -38,41 +39,57 @@ struct spending {
   }
 };
 
+// Everything that belongs to one run (generation) of the session: start_run replaces it whole.
+struct run_record {
+  session_state state;                // its state machine
+  bool launched = false;              // its process (or chat) was asked for
+  bool takes_stdin_prompts = false;   // it reads follow-ups from its stdin
+  std::string stop_input;             // what asks it to quit, before signals
+  bool has_provider_session = false;  // it reported a session id of its own
+  spending spent;                     // so far
+  // The watchdog counts silence from the later of this (the launch, a prompt written to it) and
+  // the child's last output.
+  std::chrono::steady_clock::time_point quiet_since;
+  // A prompt sent while it was idle without reading prompts (a one-shot agent between its result
+  // and its exit): the next run, once this one ended done.
+  std::optional<std::string> next_prompt;
+  // Once it ended: the retry or restart scheduled, published as `retrying` until it starts.
+  std::optional<recovery_plan> recovery;
+  std::int64_t recovery_at_ms = 0;   // wall clock
+  bool recovery_called_off = false;  // a stop came while it waited: it ends `stopped`
+};
+
 struct session_actor_state {
   session_env env;
   caf::actor supervisor;
   caf::actor adapter;
   query_command query;
   session_info info;
-  session_state run;
-  bool launched = false;             // the current run's process (or chat) was asked for
-  bool admission_asked = false;      // the supervisor asked a slot for the next run itself
-  bool takes_stdin_prompts = false;  // the current run reads follow-ups from its stdin
-  std::string stop_input;            // what asks the current run to quit, before signals
+  run_record run;
+  bool admission_asked = false;  // the supervisor asked a slot for the next run itself
   std::shared_ptr<child_slot> child;
   std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
   spending before_run;                               // by the session's earlier runs
-  spending run_spent;                                // by the current run so far
-  // Supervision: when the last crashes were restarted, how many retries were used, and the
-  // recovery scheduled (its token; a stop or a new run moves the token on, cancelling it).
-  std::deque<std::chrono::steady_clock::time_point> restarts;
-  int retries = 0;
+  recovery_history recoveries;
+  // The token of the recovery scheduled: a stop or a new run moves it on, cancelling the tick.
   std::uint64_t recovery_token = 0;
-  bool recovery_pending = false;
-  bool run_has_provider_session = false;  // the current run reported a session id of its own
-  int stall_restarts = 0;
-  // The watchdog counts silence from the later of this (the run's launch, a prompt written to
-  // it) and the child's last output.
-  std::chrono::steady_clock::time_point quiet_since;
 
   static inline const char* name = "session";
 };
 
 using session_actor = caf::stateful_actor<session_actor_state>;
 
+// What subscribers see: the run's own status, except that an ended run with a recovery
+// scheduled is `retrying` until the next starts (or `stopped` when a stop called it off).
+session_status published_status(const run_record& run) {
+  if (run.recovery_called_off) return session_status::stopped;
+  if (run.recovery && is_terminal(run.state.status())) return session_status::retrying;
+  return run.state.status();
+}
+
 void report(session_actor* self) {
   auto& st = self->state;
-  st.info.status = st.run.status();
+  st.info.status = published_status(st.run);
   self->send(st.supervisor, st.info);
 }
 
@@ -81,24 +98,28 @@ void publish_status(session_actor* self, std::uint32_t queue_position = 0) {
   st.info.queue_position = queue_position;
   status_change change;
   change.queue_position = queue_position;
-  change.status = st.run.status();
-  change.exit_code = st.run.exited() ? st.run.exit_code() : -1;
-  change.signal = st.run.exited() ? st.run.signal() : -1;
-  change.error = st.run.error();
+  change.status = published_status(st.run);
+  if (change.status == session_status::retrying) {
+    change.attempt = static_cast<std::uint32_t>(st.run.recovery->attempt);
+    change.max_attempts = static_cast<std::uint32_t>(st.run.recovery->limit);
+    change.retry_at_ms = st.run.recovery_at_ms;
+  }
+  change.exit_code = st.run.state.exited() ? st.run.state.exit_code() : -1;
+  change.signal = st.run.state.exited() ? st.run.state.signal() : -1;
+  change.error = st.run.state.error();
   change.generation = st.info.generation;
   self->send(st.adapter, std::move(change));
   report(self);
 }
 
-std::chrono::milliseconds plan_recovery(session_actor* self);
+void plan_recovery(session_actor* self);
+bool run_next_prompt(session_actor* self);
 
 void apply(session_actor* self, std::optional<session_status> changed) {
   if (!changed) return;
-  if (!is_terminal(*changed)) return publish_status(self);
-  auto delay = plan_recovery(self);  // before the status, which may say it gave up
+  if (is_terminal(*changed) && run_next_prompt(self)) return;
+  if (is_terminal(*changed)) plan_recovery(self);  // before the status: retrying, or gave up
   publish_status(self);
-  if (self->state.recovery_pending)
-    self->delayed_send(self, delay, recovery_tick{self->state.recovery_token});
 }
 
 // The process of the current run, once it started.
@@ -114,19 +135,19 @@ std::chrono::milliseconds stall_after(const session_actor_state& st) {
 // Spawns the current run's agent (or starts its chat).
 void launch_run(session_actor* self) {
   auto& st = self->state;
-  st.launched = true;
+  st.run.launched = true;
   publish_status(self);
-  st.quiet_since = std::chrono::steady_clock::now();
+  st.run.quiet_since = std::chrono::steady_clock::now();
   if (auto after = stall_after(st); after.count() > 0)
     self->delayed_send(self, after, watchdog_tick{st.info.generation});
   auto plan = providers::plan_launch(st.query, *st.env.launch);
   if (auto* error = std::get_if<std::string>(&plan)) {
-    apply(self, st.run.on_spawn_failed(std::move(*error)));
+    apply(self, st.run.state.on_spawn_failed(std::move(*error)));
     return;
   }
   auto& launch = std::get<providers::launch_plan>(plan);
-  st.takes_stdin_prompts = launch.takes_stdin_prompts;
-  st.stop_input = launch.stop_input;
+  st.run.takes_stdin_prompts = launch.takes_stdin_prompts;
+  st.run.stop_input = launch.stop_input;
   for (const auto& warning : launch.warnings)
     self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, 0});
   st.child->set(nullptr);
@@ -146,16 +167,11 @@ void launch_run(session_actor* self) {
 // Starts a new run (generation) of the session with st.query: at once, or once admitted.
 void start_run(session_actor* self) {
   auto& st = self->state;
-  st.before_run = st.before_run + std::exchange(st.run_spent, spending{});
+  st.before_run = st.before_run + st.run.spent;
+  st.run = run_record{};
   ++st.recovery_token;  // a recovery still scheduled is not wanted any more
-  st.recovery_pending = false;
-  st.run_has_provider_session = false;
   ++st.info.generation;
   st.info.provider = st.query.provider;
-  st.run = session_state{};
-  st.launched = false;
-  st.takes_stdin_prompts = false;
-  st.stop_input.clear();
   st.info.pid = 0;
   st.info.started_at_ms = wall_clock_ms();
   self->send(st.adapter, run_started{st.info.generation, st.query.provider});
@@ -167,14 +183,15 @@ void start_run(session_actor* self) {
 
 void on_admission(session_actor* self, const admission_reply& reply) {
   auto& st = self->state;
-  if (reply.generation != st.info.generation || st.launched || is_terminal(st.run.status()))
+  if (reply.generation != st.info.generation || st.run.launched ||
+      is_terminal(st.run.state.status()))
     return;  // an older run's, or a run stopped while it waited
   if (reply.queue_position > 0) {
-    st.run.on_queued();
+    st.run.state.on_queued();
     publish_status(self, reply.queue_position);
     return;
   }
-  st.run.on_admitted();
+  st.run.state.on_admitted();
   launch_run(self);
 }
 
@@ -188,8 +205,8 @@ void end_run(session_actor* self) {
   auto& st = self->state;
   auto gen = st.info.generation;
   auto child = current_child(self);
-  if (!st.stop_input.empty() && child) {
-    child->write_input(st.stop_input);
+  if (!st.run.stop_input.empty() && child) {
+    child->write_input(st.run.stop_input);
     child->close_input();
     self->delayed_send(self, st.env.policy.quit_grace, kill_tick{gen, SIGTERM});
     self->delayed_send(self, st.env.policy.quit_grace + st.env.policy.stop_grace,
@@ -203,23 +220,24 @@ void end_run(session_actor* self) {
 // `reason` (a crossed budget) makes the run end as an error with that text, not `stopped`.
 caf::result<command_ack> stop(session_actor* self, std::string reason = {}) {
   auto& st = self->state;
-  if (is_terminal(st.run.status()) && st.recovery_pending) {  // the restart is called off
-    st.recovery_pending = false;
+  if (is_terminal(st.run.state.status()) && st.run.recovery && !st.run.recovery_called_off) {
+    st.run.recovery_called_off = true;  // the retry or restart is called off: it ends stopped
     ++st.recovery_token;
+    publish_status(self);
     return command_ack{st.info.session_id};
   }
-  if (is_terminal(st.run.status()))
-    return make_error(errc::session_not_running, "Session " + st.info.session_id +
-                                                   " is not running (" +
-                                                   std::string{to_string(st.run.status())} + ")");
-  if (!st.launched) {  // waiting for a slot: nothing to signal
-    st.run.on_stop_requested(std::move(reason));
-    apply(self, st.run.on_withdrawn());
+  if (is_terminal(st.run.state.status()))
+    return make_error(errc::session_not_running,
+                      "Session " + st.info.session_id + " is not running (" +
+                        std::string{to_string(st.run.state.status())} + ")");
+  if (!st.run.launched) {  // waiting for a slot: nothing to signal
+    st.run.state.on_stop_requested(std::move(reason));
+    apply(self, st.run.state.on_withdrawn());
     return command_ack{st.info.session_id};
   }
-  if (!st.run.stop_requested()) {
-    bool ending = st.run.stall_timed_out();  // the watchdog is ending it already
-    st.run.on_stop_requested(std::move(reason));
+  if (!st.run.state.stop_requested()) {
+    bool ending = st.run.state.stall_timed_out();  // the watchdog is ending it already
+    st.run.state.on_stop_requested(std::move(reason));
     if (!ending) end_run(self);
   }
   return command_ack{st.info.session_id};
@@ -231,7 +249,7 @@ bool current(session_actor* self, std::uint64_t generation) {
 
 // The session's budget (query.max_budget_usd) covers all its runs.
 std::string budget_problem(const session_actor_state& st, bool crossed) {
-  return agentrt::budget_problem("budget", (st.before_run + st.run_spent).usd,
+  return agentrt::budget_problem("budget", (st.before_run + st.run.spent).usd,
                                  st.query.max_budget_usd, crossed);
 }
 
@@ -243,17 +261,25 @@ caf::result<command_ack> follow_up(session_actor* self, std::string prompt) {
   if (auto problem = budget_problem(st, false); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
   auto child = current_child(self);
-  if (st.takes_stdin_prompts && child && !st.run.exited() && !st.run.stop_requested()) {
+  auto& run = st.run.state;
+  if (st.run.takes_stdin_prompts && child && !run.exited() && !run.stop_requested()) {
     child->write_input(providers::stdin_prompt(st.query.provider, prompt));
-    st.quiet_since = std::chrono::steady_clock::now();
+    st.run.quiet_since = std::chrono::steady_clock::now();
+    // The turn starts now: its status comes before whatever it prints.
+    apply(self, run.on_turn(turn_event{turn_event::started, {}, {}}));
     return command_ack{st.info.session_id};
   }
-  if (!is_terminal(st.run.status()))
-    return make_error(errc::session_busy,
-                      "Session " + st.info.session_id + " is " +
-                        std::string{to_string(st.run.status())} +
-                        " and takes no prompt until it ends (start it with "
-                        "providerConfig.interactive to send prompts to a live agent)");
+  if (run.status() == session_status::idle && !run.stop_requested() && !st.run.next_prompt) {
+    // Its result is in, so it ends done however its process goes: ended now (not stopped), the
+    // prompt runs next, resuming.
+    st.run.next_prompt = std::move(prompt);
+    end_run(self);
+    return command_ack{st.info.session_id};
+  }
+  if (!is_terminal(run.status()))
+    return make_error(errc::session_busy, "Session " + st.info.session_id + " is " +
+                                            std::string{to_string(run.status())} +
+                                            " and takes its next prompt once this turn ended");
   st.query.prompt = std::move(prompt);
   st.query.resume_id = st.info.provider_session_id;
   start_run(self);
@@ -263,10 +289,11 @@ caf::result<command_ack> follow_up(session_actor* self, std::string prompt) {
 caf::result<command_ack> interrupt(session_actor* self) {
   auto& st = self->state;
   auto child = current_child(self);
-  if (is_terminal(st.run.status()) || !child || st.run.exited())
+  if (is_terminal(st.run.state.status()) || !child || st.run.state.exited())
     return make_error(errc::session_not_running,
                       "Session " + st.info.session_id + " has no running agent to interrupt");
-  auto request = st.takes_stdin_prompts ? providers::stdin_interrupt(st.query.provider) : "";
+  st.run.state.on_interrupt_requested();
+  auto request = st.run.takes_stdin_prompts ? providers::stdin_interrupt(st.query.provider) : "";
   if (!request.empty())
     child->write_input(std::move(request));
   else
@@ -280,62 +307,42 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds delay, double ji
   return std::chrono::milliseconds{static_cast<std::int64_t>(delay.count() * factor(random))};
 }
 
-// A run the watchdog ended: restarted after the first backoff when the policy says so and the
-// session has restarts left.
-std::chrono::milliseconds plan_stall_restart(session_actor* self) {
+// The run just ended: whether it is retried or restarted (recovery.hpp), and when; one that
+// gives up after a limit gets it said in its error.
+void plan_recovery(session_actor* self) {
   auto& st = self->state;
-  const auto& watchdog = st.env.policy.watchdog;
-  if (watchdog.action != stall_action::restart) return {};
-  if (st.stall_restarts >= watchdog.max_restarts) {
-    st.run.amend_error("; gave up after " + std::to_string(st.stall_restarts) + " restarts");
-    return {};
+  const auto& run = st.run.state;
+  run_outcome outcome{run.status(),  run.error(),           run.stop_requested(),
+                      run.crashed(), run.stall_timed_out(), !budget_problem(st, false).empty()};
+  auto plan = agentrt::plan_recovery(outcome, st.recoveries, st.env.policy, st.query.max_restarts,
+                                     std::chrono::steady_clock::now());
+  if (plan.kind == recovery_kind::none) {
+    st.run.state.amend_error(plan.gave_up);
+    return;
   }
-  ++st.stall_restarts;
-  st.recovery_pending = true;
-  return with_jitter(st.env.policy.restart.backoff, st.env.policy.restart.jitter);
+  auto delay = with_jitter(plan.delay, st.env.policy.restart.jitter);
+  st.run.recovery = std::move(plan);
+  st.run.recovery_at_ms = wall_clock_ms() + delay.count();
+  self->delayed_send(self, delay, recovery_tick{st.recovery_token});
 }
 
-// The run just ended. Decides whether it is retried (rate_limit, overloaded) or restarted (a
-// crash), and after how long; a crash past the restart limit gets "gave up" in its error.
-std::chrono::milliseconds plan_recovery(session_actor* self) {
+// A run that ended done with a prompt waiting for it: the status, then the next run, resuming.
+bool run_next_prompt(session_actor* self) {
   auto& st = self->state;
-  const auto& policy = st.env.policy.restart;
-  if (st.run.status() != session_status::error || st.run.stop_requested() ||
-      !budget_problem(st, false).empty())
-    return {};
-  auto cls = adapters::classify_error(st.run.error());
-  bool retriable =
-    cls.cls == adapters::error_class::rate_limit || cls.cls == adapters::error_class::overloaded;
-  if (retriable && cls.retry_after_ms > 0 && st.retries < policy.max_retries) {
-    ++st.retries;
-    st.recovery_pending = true;
-    return with_jitter(
-      std::min(std::chrono::milliseconds{cls.retry_after_ms}, policy.max_retry_delay),
-      policy.jitter);
-  }
-  if (st.run.stall_timed_out()) return plan_stall_restart(self);
-  int max_restarts = st.query.max_restarts >= 0 ? st.query.max_restarts : policy.max_restarts;
-  if (!st.run.crashed() || max_restarts <= 0) return {};
-  auto now = std::chrono::steady_clock::now();
-  while (!st.restarts.empty() && now - st.restarts.front() > policy.period) st.restarts.pop_front();
-  if (static_cast<int>(st.restarts.size()) >= max_restarts) {
-    st.run.amend_error("; gave up after " + std::to_string(st.restarts.size()) +
-                       " restarts within " + std::to_string(policy.period.count() / 1000) + " s");
-    return {};
-  }
-  std::chrono::milliseconds delay =
-    policy.backoff * (1 << std::min<std::size_t>(st.restarts.size(), 20));
-  st.restarts.push_back(now);
-  st.recovery_pending = true;
-  return with_jitter(std::min(delay, policy.max_backoff), policy.jitter);
+  if (!st.run.next_prompt || st.run.state.status() != session_status::done) return false;
+  publish_status(self);
+  st.query.prompt = std::move(*st.run.next_prompt);
+  st.query.resume_id = st.info.provider_session_id;
+  start_run(self);
+  return true;
 }
 
 // A crashed run that made progress goes on from the provider's conversation; one that did not,
 // and a retried one, runs again as it was.
 void recover(session_actor* self, const recovery_tick& tick) {
   auto& st = self->state;
-  if (!st.recovery_pending || tick.token != st.recovery_token) return;
-  if (st.run.crashed() && st.run_has_provider_session) {
+  if (!st.run.recovery || st.run.recovery_called_off || tick.token != st.recovery_token) return;
+  if (st.run.state.crashed() && st.run.has_provider_session) {
     st.query.resume_id = st.info.provider_session_id;
     st.query.prompt = "Continue where you left off.";
   }
@@ -345,9 +352,9 @@ void recover(session_actor* self, const recovery_tick& tick) {
 // Silence counts while the agent should be producing output: not while it waits, queued, or
 // interactive and idle, for a prompt.
 bool silence_counts(const session_actor_state& st) {
-  auto s = st.run.status();
+  auto s = st.run.state.status();
   return s == session_status::starting || s == session_status::running ||
-         s == session_status::stalled || (s == session_status::idle && !st.takes_stdin_prompts);
+         s == session_status::stalled || (s == session_status::idle && !st.run.takes_stdin_prompts);
 }
 
 // Looks at the current run after `quiet` of silence: marks it stalled, wakes it, or gives up on
@@ -358,18 +365,18 @@ std::optional<std::chrono::milliseconds> look(session_actor* self, std::chrono::
   const auto& watchdog = st.env.policy.watchdog;
   if (!silence_counts(st)) return after;
   if (quiet < after) {
-    apply(self, st.run.on_output_resumed());
+    apply(self, st.run.state.on_output_resumed());
     return after - quiet;
   }
-  if (st.run.status() != session_status::stalled) {
-    apply(self, st.run.on_stalled());
+  if (st.run.state.status() != session_status::stalled) {
+    apply(self, st.run.state.on_stalled());
     return watchdog.action == stall_action::report ? after : watchdog.act_after;
   }
   if (watchdog.action == stall_action::report) return after;
   if (quiet < after + watchdog.act_after) return after + watchdog.act_after - quiet;
   char why[64];
   std::snprintf(why, sizeof why, "stalled: no output for %.1f s", quiet.count() / 1000.0);
-  st.run.on_stall_timeout(why);
+  st.run.state.on_stall_timeout(why);
   end_run(self);
   return std::nullopt;
 }
@@ -378,10 +385,11 @@ std::optional<std::chrono::milliseconds> look(session_actor* self, std::chrono::
 void watch(session_actor* self) {
   auto& st = self->state;
   auto after = stall_after(st);
-  if (is_terminal(st.run.status()) || st.run.stall_timed_out() || after.count() <= 0) return;
+  if (is_terminal(st.run.state.status()) || st.run.state.stall_timed_out() || after.count() <= 0)
+    return;
   st.child->wake_on_output();  // before reading the time, so that no output is missed
   auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(
-    std::chrono::steady_clock::now() - std::max(st.quiet_since, st.child->last_output()));
+    std::chrono::steady_clock::now() - std::max(st.run.quiet_since, st.child->last_output()));
   if (auto next = look(self, quiet, after))
     self->delayed_send(self, *next, watchdog_tick{st.info.generation});
 }
@@ -409,7 +417,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
   return {
     [self](query_command& query) -> caf::result<command_ack> {
       auto& st = self->state;
-      if (!is_terminal(st.run.status()))
+      if (!is_terminal(st.run.state.status()))
         return make_error(errc::duplicate_session, "Session already running");
       st.query = std::move(query);
       if (auto problem = budget_problem(st, false); !problem.empty())
@@ -425,7 +433,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
       if (current(self, tick.generation)) watch(self);
     },
     [self](const output_resumed& resumed) {
-      if (current(self, resumed.generation)) apply(self, self->state.run.on_output_resumed());
+      if (current(self, resumed.generation)) apply(self, self->state.run.state.on_output_resumed());
     },
     [self](stop_command& cmd) { return stop(self, std::move(cmd.reason)); },
     [self](subscribe_command& cmd) { self->send(self->state.adapter, std::move(cmd)); },
@@ -437,47 +445,48 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const child_started& started) {
       if (!current(self, started.generation)) return;
       self->state.info.pid = started.pid;
-      apply(self, self->state.run.on_spawned());
-      if (self->state.run.stop_requested()) signal_run(self, SIGTERM);
+      apply(self, self->state.run.state.on_spawned());
+      if (self->state.run.state.stop_requested()) signal_run(self, SIGTERM);
     },
     [self](child_spawn_failed& failed) {
       if (!current(self, failed.generation)) return;
-      apply(self, self->state.run.on_spawn_failed(std::move(failed.error)));
+      apply(self, self->state.run.state.on_spawn_failed(std::move(failed.error)));
     },
     [self](const child_exited& exited) {
       if (!current(self, exited.generation)) return;
       auto& st = self->state;
-      apply(self, st.run.on_exited(exited.exit_code, exited.signal));
-      if (!is_terminal(st.run.status()))
+      apply(self, st.run.state.on_exited(exited.exit_code, exited.signal));
+      if (!is_terminal(st.run.state.status()))
         self->delayed_send(self, st.env.policy.drain_grace, drain_tick{exited.generation});
     },
     [self](const output_drained& drained) {
-      if (current(self, drained.generation)) apply(self, self->state.run.on_drained());
+      if (current(self, drained.generation)) apply(self, self->state.run.state.on_drained());
     },
-    [self](const turn_event& turn) { apply(self, self->state.run.on_turn(turn)); },
+    [self](const turn_event& turn) { apply(self, self->state.run.state.on_turn(turn)); },
     [self](provider_session_seen& seen) {
-      self->state.run_has_provider_session = true;
+      self->state.run.has_provider_session = true;
       self->state.info.provider_session_id = std::move(seen.id);
       report(self);
     },
     [self](const cost_update& cost) {
       auto& st = self->state;
-      st.run_spent = spending{cost.total_cost_usd, cost.input_tokens, cost.output_tokens};
-      auto total = st.before_run + st.run_spent;
+      st.run.spent = spending{cost.total_cost_usd, cost.input_tokens, cost.output_tokens};
+      auto total = st.before_run + st.run.spent;
       st.info.total_cost_usd = total.usd;
       st.info.input_tokens = total.input_tokens;
       st.info.output_tokens = total.output_tokens;
       report(self);
-      if (auto problem = budget_problem(st, true); !problem.empty() && !st.run.stop_requested())
+      if (auto problem = budget_problem(st, true);
+          !problem.empty() && !st.run.state.stop_requested())
         (void)stop(self, std::move(problem));
     },
     [self](const kill_tick& tick) {
-      if (current(self, tick.generation) && !self->state.run.exited())
+      if (current(self, tick.generation) && !self->state.run.state.exited())
         signal_run(self, tick.signal);
     },
     [self](const drain_tick& tick) {
       // A descendant that left the process group still holds the pipes: stop waiting for it.
-      if (current(self, tick.generation) && !is_terminal(self->state.run.status()))
+      if (current(self, tick.generation) && !is_terminal(self->state.run.state.status()))
         if (auto child = current_child(self)) child->close_output();
     },
   };

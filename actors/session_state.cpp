@@ -42,6 +42,7 @@ std::optional<session_status> session_state::on_turn(const turn_event& turn) {
     case turn_event::started:
       last_turn_ = turn_outcome::open;
       turn_error_.clear();
+      interrupted_ = false;
       return exited_ ? std::nullopt : set(session_status::running);
     case turn_event::ended_ok:
       last_turn_ = turn_outcome::ok;
@@ -85,6 +86,7 @@ std::optional<session_status> session_state::settle() {
     error_ = stop_reason_;
     return set(session_status::error);
   }
+  if (interrupted_) return set(session_status::done);
   if (last_turn_ == turn_outcome::failed) {
     error_ = turn_error_;
     return set(session_status::error);

@@ -11,6 +11,7 @@
 // The terminal status is decided only once the process has exited AND its output was drained,
 // so it always follows the last message. The stream decides first, the exit status second:
 //   stop requested                 -> stopped (error, with the reason, when it had one: a budget)
+//   its turn was interrupted       -> done (an interrupt ends the turn, not as an error)
 //   last turn ended with an error  -> error (the stream's error text)
 //   last turn ended successfully   -> done
 //   the watchdog gave up on it     -> error ("stalled: ...")
@@ -49,6 +50,9 @@ class session_state {
   std::optional<session_status> on_spawned();
   std::optional<session_status> on_spawn_failed(std::string error);
   std::optional<session_status> on_turn(const turn_event& turn);
+  // An interrupt of the current turn: however the turn or the process ends after it, that is
+  // no error (until a new turn starts).
+  void on_interrupt_requested() { interrupted_ = true; }
   // A reason makes the end an error with that text instead of `stopped`.
   void on_stop_requested(std::string reason = {}) {
     stop_requested_ = true;
@@ -78,6 +82,7 @@ class session_state {
   bool exited_ = false;
   bool drained_ = false;
   bool stop_requested_ = false;
+  bool interrupted_ = false;
   bool spawn_failed_ = false;
   std::string stop_reason_;
   std::string stall_error_;

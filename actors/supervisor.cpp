@@ -303,8 +303,10 @@ void update(supervisor_actor* self, const session_info& info) {
   auto* entry = find(self, info.session_id);
   if (entry == nullptr || info.generation < entry->info.generation) return;
   add_spending(self, entry->info, info);
-  // A run that ended gives up its slot (or its place); an older run's report does not.
-  if (is_terminal(info.status) && info.generation >= entry->admitted_generation)
+  // A run that ended gives up its slot (or its place), also while its retry waits; an older
+  // run's report does not.
+  bool ended = is_terminal(info.status) || info.status == session_status::retrying;
+  if (ended && info.generation >= entry->admitted_generation)
     admit(self, self->state.admission.release(info.session_id));
   bool newly_ended = is_terminal(info.status) && (!is_terminal(entry->info.status) ||
                                                   info.generation != entry->info.generation);

@@ -43,12 +43,18 @@ struct status_change {
   std::uint64_t generation = 0;
   std::uint64_t seq = 0;
   std::uint32_t queue_position = 0;  // queued: the place in the queue (from 1), as it was then
+  // retrying: which retry or restart this is (from 1), how many are allowed, and when the next
+  // run starts (ms since the epoch). `error` says why the run failed.
+  std::uint32_t attempt = 0;
+  std::uint32_t max_attempts = 0;
+  std::int64_t retry_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, status_change& x) {
   return f(caf::meta::type_name("status_change"), x.session_id, x.status, x.exit_code, x.signal,
-           x.error, x.generation, x.seq, x.queue_position);
+           x.error, x.generation, x.seq, x.queue_position, x.attempt, x.max_attempts,
+           x.retry_at_ms);
 }
 
 // The session's cumulative cost and token counts, published whenever they change.

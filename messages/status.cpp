@@ -5,8 +5,9 @@
 namespace agentrt {
 
 namespace {
-constexpr std::array<std::string_view, 9> names{
-  "starting", "running", "idle", "done", "error", "stopped", "queued", "interrupted", "stalled"};
+constexpr std::array<std::string_view, 10> names{"starting", "running", "idle",   "done",
+                                                 "error",    "stopped", "queued", "interrupted",
+                                                 "stalled",  "retrying"};
 }
 
 std::string_view to_string(session_status s) {

@@ -10,6 +10,8 @@ namespace agentrt {
 // [queued ->] starting -> running <-> idle -> done | error | stopped. A terminal session may run
 // again (a new query with the same id), which starts a new generation from `queued` or
 // `starting`. A live run with no output for the watchdog's time is `stalled` until output comes.
+// A run that failed and will be retried or restarted is `retrying` (not terminal) until the next
+// run starts; `error` only once no recovery is left.
 enum class session_status : std::uint8_t {
   starting,     // the agent's process is being spawned
   running,      // the process lives and a turn is in progress
@@ -20,6 +22,7 @@ enum class session_status : std::uint8_t {
   queued,       // waiting for a free slot (admission control); no process yet
   interrupted,  // journal records only: the session was live when its runtime died
   stalled,      // live, but no output for the inactivity watchdog's time
+  retrying,     // the run failed; the next one starts at a set time (a retry or a restart)
 };
 
 std::string_view to_string(session_status s);

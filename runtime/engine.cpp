@@ -57,6 +57,8 @@ runtime_options to_runtime(const engine_options& opts) {
   r.policy.cleanup_grace = opts.cleanup_grace;
   r.policy.watchdog.stall_after = r.policy.watchdog.act_after = opts.stall_timeout;
   r.policy.watchdog.action = opts.restart_stalled ? stall_action::restart : stall_action::stop;
+  r.policy.restart.max_restarts = opts.max_restarts;
+  r.policy.restart.max_retries = opts.max_retries;
   r.launch.binaries = opts.binaries;
   r.scheduler_threads = opts.threads;
   for (const auto& text : opts.nodes) {

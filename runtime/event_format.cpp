@@ -4,7 +4,9 @@
 
 #include "adapters/json_text.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -80,6 +82,11 @@ json status_fields(const status_change& s) {
   if (s.signal > 0) j["signal"] = signal_name(s.signal);
   if (!s.error.empty()) j["error"] = s.error;
   if (s.queue_position > 0) j["queuePosition"] = s.queue_position;
+  if (s.status == session_status::retrying) {
+    j["attempt"] = s.attempt;
+    j["maxAttempts"] = s.max_attempts;
+    j["retryAt"] = s.retry_at_ms;
+  }
   return j;
 }
 
@@ -166,6 +173,15 @@ std::string to_text(const status_change& s) {
   if (s.signal > 0) text += " (signal " + std::to_string(s.signal) + ")";
   if (!s.error.empty()) text += ": " + s.error;
   if (s.queue_position > 0) text += " (place " + std::to_string(s.queue_position) + ")";
+  if (s.status == session_status::retrying) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    char when[64];
+    std::snprintf(when, sizeof when, " (attempt %u of %u, in %.1f s)", s.attempt, s.max_attempts,
+                  std::max<std::int64_t>(0, s.retry_at_ms - now) / 1000.0);
+    text += when;
+  }
   return text;
 }
 

@@ -61,6 +61,13 @@ struct engine_options {
   // conversation (3 times per session at most). 0: no watchdog. query.stall_timeout_ms overrides.
   std::chrono::milliseconds stall_timeout{300000};
   bool restart_stalled = false;
+  // Recovery (docs/reliability.md): a crash (killed, or gone without a final result) is
+  // restarted resuming the conversation up to max_restarts times a minute (query.max_restarts
+  // overrides); a rate_limit or overloaded error is retried after its class's delay (at most 60
+  // s) up to max_retries times per session. While one waits the session is `retrying`; 0 turns
+  // either off.
+  int max_restarts = 0;
+  int max_retries = 3;
 };
 
 // What a subscription is told. Unset members are not called.

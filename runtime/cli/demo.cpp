@@ -27,7 +27,7 @@ const demo_session demo_sessions[] = {
   {"tools", R"({"transcript":"tool","delayMs":120})", "done",
    "thinking, a tool call and its result"},
   {"ratelimited", R"({"transcript":"error","delayMs":200})", "error",
-   "the agent's result reports an API error"},
+   "the agent's result reports a rate limit: retrying once, then it gives up"},
   {"crash", R"({"transcript":"tool","delayMs":100,"misbehave":"crash"})", "error",
    "the agent dies by SIGSEGV mid-stream"},
   {"stubborn", R"({"transcript":"hello","misbehave":["hang","ignore-sigterm","fork-grandchild"]})",
@@ -40,6 +40,8 @@ int demo_command(const demo_options& opts) {
   stop_signals signals;  // before the runtime's threads, which inherit its mask
   runtime_options ro;
   ro.policy.stop_grace = std::chrono::milliseconds{1500};
+  ro.policy.restart.max_retries = 1;
+  ro.policy.restart.max_retry_delay = std::chrono::milliseconds{500};
   runtime rt{ro};
   caf::scoped_actor self{rt.system()};
   self->send(rt.supervisor(), subscribe_command{"", caf::actor{self}});

@@ -62,6 +62,8 @@ struct session_flags {
   std::int64_t stall_timeout_s = agentrt::session_policy{}.watchdog.stall_after.count() / 1000;
   std::string on_stall = "stop";
   double max_total_usd = 0;
+  int max_restarts = agentrt::restart_policy{}.max_restarts;
+  int max_retries = agentrt::restart_policy{}.max_retries;
 };
 
 void add_state_dir_option(CLI::App* cmd, std::string& dir) {
@@ -114,6 +116,17 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
                  "stop, restart (resuming, 3 times at most)")
     ->check(CLI::IsMember(stall_actions))
     ->capture_default_str();
+  cmd
+    ->add_option("--max-restarts", flags.max_restarts,
+                 "Crashes of a session restarted (resuming) within a minute; 0: none")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  cmd
+    ->add_option("--max-retries", flags.max_retries,
+                 "Rate-limited or overloaded runs retried per session, after the error's delay; "
+                 "0: none")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
 }
 
 void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
@@ -123,6 +136,8 @@ void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   watchdog.stall_after = std::chrono::seconds{flags.stall_timeout_s};
   watchdog.act_after = watchdog.stall_after;
   watchdog.action = stall_actions.at(flags.on_stall);
+  runtime.policy.restart.max_restarts = flags.max_restarts;
+  runtime.policy.restart.max_retries = flags.max_retries;
   auto& policy = runtime.admission;
   policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& text : flags.per_provider) {

@@ -301,8 +301,17 @@ std::unique_ptr<store> store::open(const std::string& dir) {
   s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   s->exec("BEGIN IMMEDIATE");  // one runtime at a time sets up and sweeps
   try {
+    statement version{s->db_, "PRAGMA user_version"};
+    auto was = version.step() ? version.integer(0) : 0;
     s->exec(schema);
     add_owner_column(s->db_);
+    // Events are serialized messages, and those of schema 2 lack status_change's retry fields.
+    if (was > 0 && was < schema_version) {
+      s->exec("DELETE FROM batches;");
+      s->warnings_.push_back("journal: " + path + " was written by an older agentrt (schema " +
+                             std::to_string(was) +
+                             "): its events were dropped; its sessions stay listed and resumable");
+    }
     s->exec(("PRAGMA user_version=" + std::to_string(schema_version) + ";").c_str());
     s->take_lease();
     s->sweep_dead_runtimes();

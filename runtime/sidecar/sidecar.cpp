@@ -43,6 +43,7 @@ bool write_all(const std::string& bytes) {
 
 struct session_view {
   std::uint64_t started_generation = 0;  // agent_started was written for it
+  std::uint64_t ended_generation = 0;    // agent_stopped (or agent_error) was written for it
   bool live = false;
   std::optional<bool> raw;  // its query's choice; unset: the connection's
   // A replay wrote its normalized events up to this number: a live one up to it is a duplicate.
@@ -240,18 +241,25 @@ void track(protocol_actor* self, const std::string& id) {
 void on_event(protocol_actor* self, const status_change& s) {
   normalized(self, s);
   auto& view = self->state.sessions[s.session_id];
-  if (!is_terminal(s.status) && !view.live) track(self, s.session_id);
+  if (!is_terminal(s.status) && s.status != session_status::retrying && !view.live)
+    track(self, s.session_id);
   if (s.status == session_status::running && view.started_generation != s.generation) {
     view.started_generation = s.generation;
     emit(self, agent_started_line(s.session_id));
   }
-  if (!is_terminal(s.status)) return;
-  view.live = false;
-  // A run that never started failed to spawn: the seed reports that as agent_error.
-  if (view.started_generation == s.generation)
-    emit(self, agent_stopped_line(s));
-  else
-    emit(self, agent_error_line(s.session_id, s.error));
+  // A run that will be retried stopped all the same; the session stays live.
+  bool retrying = s.status == session_status::retrying;
+  if (!is_terminal(s.status) && !retrying) return;
+  view.live = retrying;
+  // A run that never started failed to spawn: the seed reports that as agent_error. A retry
+  // called off ends a run that was reported ended already.
+  if (view.ended_generation != s.generation) {
+    view.ended_generation = s.generation;
+    if (view.started_generation == s.generation)
+      emit(self, agent_stopped_line(s));
+    else
+      emit(self, agent_error_line(s.session_id, s.error));
+  }
   check_drained(self);
 }
 

@@ -68,7 +68,8 @@ TEST(Chaos, FiveHundredMisbehavingSessionsUnderRandomKillsAndStopsAllEndCleanly)
   opts.journal.dir = dir.path();
   opts.policy.stop_grace = 300ms;
   opts.policy.drain_grace = 300ms;
-  opts.policy.watchdog.stall_after = 700ms;  // hung agents end by themselves too
+  opts.policy.restart.max_retry_delay = 50ms;  // the error transcript's 429s are retried
+  opts.policy.watchdog.stall_after = 700ms;    // hung agents end by themselves too
   opts.policy.watchdog.act_after = 700ms;
   opts.policy.restart.backoff = 20ms;
   opts.admission.max_sessions = 48;  // and some wait, queued

@@ -39,7 +39,8 @@ TEST(Cli, RunPrintsNormalizedNdjsonAndExitsZeroWhenDone) {
 }
 
 TEST(Cli, RunExitsNonZeroWhenASessionFails) {
-  cli_process cli{{"run", "--provider-config", R"({"transcript":"error"})", "x"}};
+  cli_process cli{
+    {"run", "--max-retries", "0", "--provider-config", R"({"transcript":"error"})", "x"}};
   std::string all;
   for (std::string line; cli.read_line(line);) all += line;
   EXPECT_EQ(cli.wait_exit(), 1);

@@ -148,6 +148,35 @@ TEST(HostContract, ProviderConfigMayBeJsonText) {
   EXPECT_EQ(reply["message"], "query: providerConfig is not valid JSON");
 }
 
+TEST(HostContract, AScheduledRestartIsRetryingAndOnlyTheLastEndIsAnError) {
+  sidecar sc;
+  json q = fake_query("again", {{"misbehave", "crash"}});
+  q["maxRestarts"] = 1;
+  q["normalized"] = true;
+  sc.send(q);
+  std::vector<json> statuses;
+  int stopped = 0;
+  sc.until([&](const json& j) {
+    if (j["type"] == "status") statuses.push_back(j);
+    stopped += j["type"] == "agent_stopped";
+    return j["type"] == "status" && j["status"] == "error";
+  });
+  std::vector<std::string> names;
+  for (const auto& s : statuses) names.push_back(s["status"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"starting", "running", "retrying", "starting",
+                                             "running", "error"}));
+  const auto& retrying = statuses[2];
+  EXPECT_EQ(retrying["attempt"], 1);
+  EXPECT_EQ(retrying["maxAttempts"], 1);
+  EXPECT_GT(retrying["retryAt"].get<std::int64_t>(), 0);
+  EXPECT_EQ(retrying["generation"], 1);
+  EXPECT_NE(statuses.back()["error"].get<std::string>().find("gave up after 1 restart"),
+            std::string::npos);
+  EXPECT_EQ(stopped, 1) << "the first run's agent_stopped, before the second's end";
+  auto last = sc.until([&](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_EQ(last.back()["type"], "agent_stopped") << "the second run's";
+}
+
 // The normalized events of one session as the host saw them, by seq.
 std::map<std::uint64_t, json> by_seq(const std::vector<json>& lines, const std::string& id) {
   std::map<std::uint64_t, json> out;

@@ -136,7 +136,9 @@ TEST(Runtime, TwentyMebibyteLineIsSkippedAndTheResultAfterItArrives) {
 }
 
 TEST(Runtime, MisbehavingAgentsEachEndWithTheRightStatus) {
-  runtime rt{test_options()};
+  auto opts = test_options();
+  opts.policy.restart.max_retries = 0;  // a retry limit of 0: the 429 is final at once
+  runtime rt{opts};
   event_collector events{rt};
   std::vector<query_command> qs = {
     fake_query("crash", R"({"transcript":"tool","misbehave":"crash"})"),
@@ -478,6 +480,84 @@ TEST(FollowUps, InterruptEndsTheTurnButNotTheInteractiveSession) {
   ASSERT_TRUE(events.wait_terminal({"long"}, 5s));
 }
 
+TEST(FollowUps, AFollowUpsRunningStatusComesBeforeItsMessages) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("fast", R"({"interactive":true})")));
+  auto idles = [](const test::session_record& s) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& st : s.statuses)
+      if (st.status == session_status::idle) seqs.push_back(st.seq);
+    return seqs;
+  };
+  ASSERT_TRUE(events.wait_until([&](auto& s) { return idles(s["fast"]).size() == 1; }, 10s));
+  caf::scoped_actor self{rt.system()};
+  self->request(rt.supervisor(), 5s, prompt_command{"fast", "next"})
+    .receive([](command_ack&) {}, [](caf::error&) {});
+  ASSERT_TRUE(events.wait_until([&](auto& s) { return idles(s["fast"]).size() == 2; }, 10s));
+  const auto& s = events.sessions["fast"];
+  auto first_idle = idles(s)[0];
+  std::uint64_t running = 0;
+  for (const auto& st : s.statuses)
+    if (st.status == session_status::running && st.seq > first_idle) running = st.seq;
+  ASSERT_GT(running, first_idle);
+  for (const auto& m : s.messages) {
+    if (m.seq > first_idle) {
+      EXPECT_GT(m.seq, running) << m.type << " before the turn's status";
+    }
+  }
+  ASSERT_TRUE(rt.stop("fast"));
+  ASSERT_TRUE(events.wait_terminal({"fast"}, 5s));
+}
+
+TEST(FollowUps, InterruptingAOneShotRunEndsItDoneNotAsAnError) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  ASSERT_TRUE(rt.query(fake_query("once", R"({"misbehave":"hang"})")));
+  ASSERT_TRUE(events.wait_until([](auto& s) { return !s["once"].messages.empty(); }, 10s));
+  caf::scoped_actor self{rt.system()};
+  bool acked = false;
+  self->request(rt.supervisor(), 5s, interrupt_command{"once"})
+    .receive([&](command_ack&) { acked = true; }, [](caf::error&) {});
+  ASSERT_TRUE(acked);
+  ASSERT_TRUE(events.wait_terminal({"once"}, 10s));
+  const auto& s = events.sessions["once"];
+  EXPECT_EQ(s.last_status(), session_status::done) << s.statuses.back().error;
+  EXPECT_EQ(s.statuses.back().signal, SIGINT);
+  EXPECT_EQ(s.statuses.back().error, "");
+}
+
+TEST(FollowUps, APromptToAnIdleOneShotSessionRunsAsItsNextTurnResuming) {
+  runtime rt{test_options()};
+  event_collector events{rt};
+  // Its result is in, and its process lingers (as claude -p may before it exits).
+  ASSERT_TRUE(rt.query(fake_query("idle", R"({"misbehave":"linger"})")));
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) { return s["idle"].last_status() == session_status::idle; }, 10s));
+  caf::scoped_actor self{rt.system()};
+  caf::error refused;
+  self->request(rt.supervisor(), 5s, prompt_command{"idle", "and then?"})
+    .receive([](command_ack&) {}, [&](caf::error& e) { refused = e; });
+  ASSERT_FALSE(refused) << error_text(refused);
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) {
+      return s["idle"].last_status() == session_status::idle &&
+             s["idle"].statuses.back().generation == 2;
+    },
+    10s));
+  const auto& s = events.sessions["idle"];
+  std::vector<std::string> ends;
+  for (const auto& st : s.statuses)
+    if (is_terminal(st.status)) ends.push_back(std::string{to_string(st.status)});
+  EXPECT_EQ(ends, (std::vector<std::string>{"done"})) << "the first run ended done";
+  bool resumed = false;
+  for (const auto& l : s.logs)
+    resumed |= l.text == "fake-agent: resume 7d1f3c2a-5b8e-4f60-9a1d-2c3e4f5a6b7c";
+  EXPECT_TRUE(resumed);
+  ASSERT_TRUE(rt.stop("idle"));
+  ASSERT_TRUE(events.wait_terminal({"idle"}, 5s));
+}
+
 TEST(FollowUps, EndedSessionRunsAgainResumingTheProvidersConversation) {
   runtime rt{test_options()};
   event_collector events{rt};
@@ -510,7 +590,9 @@ TEST(FollowUps, PromptToABusyOneShotSessionIsRefusedClearly) {
   self->request(rt.supervisor(), 5s, prompt_command{"busy", "more"})
     .receive([](command_ack&) {}, [&](caf::error& e) { err = e; });
   EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::session_busy));
-  EXPECT_NE(error_text(err).find("providerConfig.interactive"), std::string::npos);
+  EXPECT_NE(error_text(err).find("is running and takes its next prompt once this turn ended"),
+            std::string::npos)
+    << error_text(err);
   self->request(rt.supervisor(), 5s, prompt_command{"nobody", "more"})
     .receive([](command_ack&) {}, [&](caf::error& e) { err = e; });
   EXPECT_EQ(error_text(err), "Session not found");
@@ -644,10 +726,19 @@ TEST(Runtime, RunsBeyondTheProviderLimitWaitQueuedAndStartInOrder) {
 
 namespace {
 
+// The runs that ended, whether a recovery followed (retrying) or not (terminal).
 std::vector<std::uint64_t> ended_generations(const test::session_record& s) {
   std::vector<std::uint64_t> out;
   for (const auto& st : s.statuses)
-    if (is_terminal(st.status)) out.push_back(st.generation);
+    if (is_terminal(st.status) || st.status == session_status::retrying)
+      out.push_back(st.generation);
+  return out;
+}
+
+std::vector<const status_change*> with_status(const test::session_record& s, session_status want) {
+  std::vector<const status_change*> out;
+  for (const auto& st : s.statuses)
+    if (st.status == want) out.push_back(&st);
   return out;
 }
 
@@ -668,6 +759,16 @@ TEST(Runtime, ACrashIsRestartedWithBackoffThenTheSessionGivesUpAndSaysSo) {
     10s));
   const auto& s = events.sessions["crashy"];
   EXPECT_EQ(ended_generations(s), (std::vector<std::uint64_t>{1, 2, 3}));
+  // Each restart is announced, non-terminal, with its number, the limit and when it starts.
+  auto retrying = with_status(s, session_status::retrying);
+  ASSERT_EQ(retrying.size(), 2u);
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(retrying[i]->attempt, i + 1);
+    EXPECT_EQ(retrying[i]->max_attempts, 2u);
+    EXPECT_GT(retrying[i]->retry_at_ms, 0);
+    EXPECT_NE(retrying[i]->error.find("killed by signal 11"), std::string::npos);
+  }
+  EXPECT_EQ(with_status(s, session_status::error).size(), 1u) << "error only once it gives up";
   EXPECT_NE(s.statuses.back().error.find("killed by signal 11"), std::string::npos);
   EXPECT_NE(s.statuses.back().error.find("gave up after 2 restarts"), std::string::npos);
   std::this_thread::sleep_for(300ms);  // nothing more comes
@@ -686,6 +787,9 @@ TEST(Runtime, ARateLimitedRunIsRetriedABoundedNumberOfTimesAndAStopCallsARetryOf
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(ended_generations(events.sessions["limited"]).size(), 3u);  // two retries, no more
   EXPECT_NE(events.sessions["limited"].statuses.back().error.find("429"), std::string::npos);
+  EXPECT_EQ(events.sessions["limited"].last_status(), session_status::error);
+  EXPECT_NE(events.sessions["limited"].statuses.back().error.find("gave up after 2 retries"),
+            std::string::npos);
 
   // A crash that a restart would follow is called off by a stop.
   auto slow = test_options();
@@ -694,10 +798,14 @@ TEST(Runtime, ARateLimitedRunIsRetriedABoundedNumberOfTimesAndAStopCallsARetryOf
   runtime rt2{slow};
   event_collector events2{rt2};
   ASSERT_TRUE(rt2.query(fake_query("off", R"({"misbehave":"crash"})")));
-  ASSERT_TRUE(events2.wait_terminal({"off"}, 10s));
+  ASSERT_TRUE(events2.wait_until(
+    [](auto& s) { return s["off"].last_status() == session_status::retrying; }, 10s));
   ASSERT_TRUE(rt2.stop("off"));
+  ASSERT_TRUE(events2.wait_terminal({"off"}, 10s));
+  EXPECT_EQ(events2.sessions["off"].last_status(), session_status::stopped);
   std::this_thread::sleep_for(800ms);
-  EXPECT_EQ(ended_generations(events2.sessions["off"]), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(ended_generations(events2.sessions["off"]), (std::vector<std::uint64_t>{1, 1}))
+    << "retrying, then stopped; no second run";
 }
 
 namespace {
@@ -772,7 +880,7 @@ TEST(Runtime, AStalledAgentIsRestartedWhenThePolicySaysSoThenGivenUpOn) {
   const auto& hung = events.sessions["hung"];
   EXPECT_EQ(ended_generations(hung), (std::vector<std::uint64_t>{1, 2}));
   EXPECT_NE(hung.statuses.back().error.find("stalled: no output"), std::string::npos);
-  EXPECT_NE(hung.statuses.back().error.find("gave up after 1 restarts"), std::string::npos);
+  EXPECT_NE(hung.statuses.back().error.find("gave up after 1 restart"), std::string::npos);
   EXPECT_EQ(rt.host().live_children(), 0u);
 }
 

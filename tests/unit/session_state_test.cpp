@@ -138,6 +138,28 @@ TEST(SessionState, TurnEventsAfterExitDoNotClaimTheProcessLives) {
   EXPECT_EQ(s.on_drained(), session_status::done);
 }
 
+TEST(SessionState, AnInterruptedTurnEndsDoneHoweverTheProcessGoes) {
+  session_state s;
+  s.on_spawned();
+  s.on_turn(started());
+  s.on_interrupt_requested();
+  s.on_turn(ended_error("[ede_diagnostic] interrupted"));
+  EXPECT_EQ(s.on_exited(-1, 2), std::nullopt);
+  EXPECT_EQ(s.on_drained(), session_status::done);
+  EXPECT_EQ(s.error(), "");
+}
+
+TEST(SessionState, ANewTurnAfterAnInterruptCountsAgain) {
+  session_state s;
+  s.on_spawned();
+  s.on_interrupt_requested();
+  s.on_turn(started());  // the next prompt's turn
+  s.on_turn(ended_error("API Error: 500"));
+  s.on_exited(1, -1);
+  EXPECT_EQ(s.on_drained(), session_status::error);
+  EXPECT_EQ(s.error(), "API Error: 500");
+}
+
 }  // namespace
 
 TEST(SessionState, ASilentRunIsStalledUntilOutputComesAgain) {
