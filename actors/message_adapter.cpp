@@ -155,7 +155,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
   self->set_down_handler(
     [self](const caf::down_msg& down) { self->state.subscribers.remove(down.source); });
   return {
-    [self](run_started& run) { self->state.adapter = adapters::make_adapter(run.provider); },
+    [self](run_started& run) {
+      self->state.adapter = adapters::make_adapter(run.provider);
+      self->state.adapter->resume_usage(run.resumed_usage);
+    },
     [self](output_lines& read) {
       self->state.batch.reserve(2 * read.lines.size() + 1);  // a raw line and a message each
       if (read.stream == output_stream::out)

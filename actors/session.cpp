@@ -39,6 +39,17 @@ struct spending {
   }
 };
 
+cost_update sum(const cost_update& a, const cost_update& b) {
+  cost_update s;
+  s.total_cost_usd = a.total_cost_usd + b.total_cost_usd;
+  s.input_tokens = a.input_tokens + b.input_tokens;
+  s.output_tokens = a.output_tokens + b.output_tokens;
+  s.cache_read_tokens = a.cache_read_tokens + b.cache_read_tokens;
+  s.cache_creation_tokens = a.cache_creation_tokens + b.cache_creation_tokens;
+  s.turns = a.turns + b.turns;
+  return s;
+}
+
 // Everything that belongs to one run (generation) of the session: start_run replaces it whole.
 struct run_record {
   session_state state;                // its state machine
@@ -47,6 +58,7 @@ struct run_record {
   std::string stop_input;             // what asks it to quit, before signals
   bool has_provider_session = false;  // it reported a session id of its own
   spending spent;                     // so far
+  cost_update usage;                  // its latest totals, as its agent reported them
   // The watchdog counts silence from the later of this (the launch, a prompt written to it) and
   // the child's last output.
   std::chrono::steady_clock::time_point quiet_since;
@@ -71,6 +83,9 @@ struct session_actor_state {
   std::shared_ptr<http::conversation> conversation;  // an HTTP chat's history, across runs
   spending before_run;                               // by the session's earlier runs
   recovery_history recoveries;
+  // What the runs of the conversation the next run resumes used before it (codex reports its
+  // thread's running totals: they count from there).
+  cost_update conversation_usage;
   // The token of the recovery scheduled: a stop or a new run moves it on, cancelling the tick.
   std::uint64_t recovery_token = 0;
 
@@ -168,13 +183,15 @@ void launch_run(session_actor* self) {
 void start_run(session_actor* self) {
   auto& st = self->state;
   st.before_run = st.before_run + st.run.spent;
+  st.conversation_usage =
+    st.query.resume_id.empty() ? cost_update{} : sum(st.conversation_usage, st.run.usage);
   st.run = run_record{};
   ++st.recovery_token;  // a recovery still scheduled is not wanted any more
   ++st.info.generation;
   st.info.provider = st.query.provider;
   st.info.pid = 0;
   st.info.started_at_ms = wall_clock_ms();
-  self->send(st.adapter, run_started{st.info.generation, st.query.provider});
+  self->send(st.adapter, run_started{st.info.generation, st.query.provider, st.conversation_usage});
   if (!st.env.admission || !st.env.admission->limits(st.query.provider)) return launch_run(self);
   if (!std::exchange(st.admission_asked, false))
     self->send(st.supervisor,
@@ -396,18 +413,25 @@ void watch(session_actor* self) {
 
 caf::behavior session(session_actor* self, caf::actor supervisor, query_command query,
                       std::vector<subscribe_command> subscribers, session_env env,
-                      std::uint64_t past_generation, bool first_run_queued,
-                      std::uint64_t after_seq) {
+                      const session_past& past, bool first_run_queued) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   st.env = env;
   st.admission_asked = first_run_queued;
   st.supervisor = std::move(supervisor);
   st.info.session_id = query.session_id;
-  st.info.generation = past_generation;
+  st.info.generation = past.generation;
+  // A session resumed by a new runtime keeps its spending: its budget holds across the restart.
+  st.before_run = spending{past.cost_usd, past.input_tokens, past.output_tokens};
+  st.info.total_cost_usd = past.cost_usd;
+  st.info.input_tokens = past.input_tokens;
+  st.info.output_tokens = past.output_tokens;
+  st.conversation_usage.total_cost_usd = past.cost_usd;
+  st.conversation_usage.input_tokens = past.input_tokens;
+  st.conversation_usage.output_tokens = past.output_tokens;
   st.query = std::move(query);
   st.adapter = spawn_message_adapter(self, st.info.session_id, std::move(subscribers),
-                                     st.env.journal, past_generation > 0, after_seq);
+                                     st.env.journal, past.generation > 0, past.after_seq);
   st.child = std::make_shared<child_slot>();
   // Whatever ends this actor, its agent does not outlive it.
   self->attach_functor([slot = st.child] {
@@ -471,6 +495,7 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     [self](const cost_update& cost) {
       auto& st = self->state;
       st.run.spent = spending{cost.total_cost_usd, cost.input_tokens, cost.output_tokens};
+      st.run.usage = cost;
       auto total = st.before_run + st.run.spent;
       st.info.total_cost_usd = total.usd;
       st.info.input_tokens = total.input_tokens;
@@ -496,11 +521,9 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
 
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation, bool first_run_queued,
-                         std::uint64_t after_seq) {
+                         const session_past& past, bool first_run_queued) {
   return supervisor->spawn(session, caf::actor_cast<caf::actor>(supervisor), std::move(query),
-                           std::move(subscribers), env, past_generation, first_run_queued,
-                           after_seq);
+                           std::move(subscribers), env, past, first_run_queued);
 }
 
 }  // namespace agentrt

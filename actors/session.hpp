@@ -40,13 +40,21 @@ struct session_env {
   const admission_policy* admission = nullptr;  // none: every run starts at once
 };
 
-// `past_generation`: the id's last generation in the journal (0: a new id); its runs and its
-// event numbers go on from there. `first_run_queued`: the supervisor already asked a slot for the
-// first run (so that new sessions keep the order of their queries), and answers the session.
-// `after_seq`: its events are numbered after it (a session that ran on another node before).
+// What a session id did before this actor: in this runtime's journal (an earlier runtime's, or
+// one cleaned up), or on another node.
+struct session_past {
+  std::uint64_t generation = 0;  // its last run (0: a new id); runs and event numbers go on
+  std::uint64_t after_seq = 0;   // its events are numbered after this at least
+  // Its spending so far, counted against its budget (query.max_budget_usd) and reported on.
+  double cost_usd = 0;
+  std::uint64_t input_tokens = 0;
+  std::uint64_t output_tokens = 0;
+};
+
+// `first_run_queued`: the supervisor already asked a slot for the first run (so that new
+// sessions keep the order of their queries), and answers the session.
 caf::actor spawn_session(caf::local_actor* supervisor, query_command query,
                          std::vector<subscribe_command> subscribers, session_env env,
-                         std::uint64_t past_generation = 0, bool first_run_queued = false,
-                         std::uint64_t after_seq = 0);
+                         const session_past& past = {}, bool first_run_queued = false);
 
 }  // namespace agentrt

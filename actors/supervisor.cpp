@@ -116,20 +116,27 @@ void on_admission_request(supervisor_actor* self, const admission_request& req) 
 command_ack launch(supervisor_actor* self, query_command q, const continued_query& after = {}) {
   auto& st = self->state;
   if (st.env.journal) self->send(st.env.journal, query_recorded{q});
-  std::uint64_t past_generation = after.after_generation;
+  session_past past{after.after_generation, after.after_seq};
   if (auto it = st.past.find(q.session_id); it != st.past.end()) {
-    past_generation = std::max(past_generation, it->second.generation);
+    past.generation = std::max(past.generation, it->second.generation);
+    past.cost_usd = it->second.total_cost_usd;
+    past.input_tokens = it->second.input_tokens;
+    past.output_tokens = it->second.output_tokens;
     st.past.erase(it);
   }
+  std::uint64_t past_generation = past.generation;
   session_entry entry;
   entry.info.session_id = q.session_id;
   entry.info.provider = q.provider;
   entry.info.generation = past_generation;
+  // Spent before this runtime (or this entry): not the runtime's totals, which count from here.
+  entry.info.total_cost_usd = past.cost_usd;
+  entry.info.input_tokens = past.input_tokens;
+  entry.info.output_tokens = past.output_tokens;
   std::string id = q.session_id;
   bool limited = st.env.admission && st.env.admission->limits(q.provider);
   std::string provider = q.provider;
-  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past_generation,
-                              limited, after.after_seq);
+  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past, limited);
   self->monitor(entry.actor);
   st.sessions.emplace(id, std::move(entry));
   if (limited)  // asked here, in the order of the queries

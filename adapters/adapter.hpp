@@ -49,6 +49,11 @@ class provider_adapter {
   // newline). It is not consumed: it arrives again as the start of the next line.
   virtual void on_partial(std::string_view /*pending*/, adapter_output& /*out*/) {}
 
+  // The run resumes a conversation whose earlier runs used `before` (their cost updates, summed).
+  // An agent that reports running totals for the whole conversation (codex's thread) counts from
+  // there; the others ignore it.
+  virtual void resume_usage(const cost_update& /*before*/) {}
+
  protected:
   virtual void parse(std::string_view line, adapter_output& out) = 0;
 

@@ -1,6 +1,7 @@
 #include "adapters/claude_adapter.hpp"
 
 #include "adapters/emit.hpp"
+#include "adapters/error_class.hpp"
 
 namespace agentrt::adapters {
 
@@ -20,6 +21,20 @@ void on_system(element ev, emitter& e) {
     e.emit(e.event_id, "compaction",
            {{"trigger", trigger.empty() ? "auto" : trigger},
             {"preTokens", count_field(meta, "pre_tokens")}});
+  } else if (subtype == "api_retry") {
+    // Classified as it comes, so that a host tells "retrying after an auth failure" at once
+    // (claude gives up only after ten of them, minutes later).
+    std::string error{str_field(ev, "error")};
+    auto status = count_field(ev, "error_status");
+    auto cls = classify_error(status > 0 ? error + " " + std::to_string(status) : error);
+    json content = {{"subtype", subtype},
+                    {"attempt", count_field(ev, "attempt")},
+                    {"maxRetries", count_field(ev, "max_retries")},
+                    {"retryDelayMs", count_field(ev, "retry_delay_ms")},
+                    {"errorClass", to_string(cls.cls)}};
+    if (status > 0) content["errorStatus"] = status;
+    if (!error.empty()) content["error"] = error;
+    e.emit(e.event_id, "status", content);
   } else {
     json content = {{"subtype", subtype}};
     if (auto status = field(ev, "status"); status && status->is_string())

@@ -78,11 +78,17 @@ bool codex_adapter::on_item(std::string_view phase, const maybe_element& item, e
         "todo", "status",
         {{"subtype", "todo_list"}, {"items", is_array(items) ? to_json(*items) : json::array()}});
   } else if (kind == "error") {
-    if (completed) e.emit_error(str_field(item, "message"));
+    if (completed)
+      e.emit(e.event_id, "status",
+             {{"subtype", "warning"}, {"message", str_field(item, "message")}});
   } else {
     return false;
   }
   return true;
+}
+
+void codex_adapter::resume_usage(const cost_update& before) {
+  thread_ = before_ = before;
 }
 
 void codex_adapter::parse(std::string_view line, adapter_output& out) {
@@ -116,32 +122,38 @@ void codex_adapter::parse(std::string_view line, adapter_output& out) {
     e.emit(e.event_id, "cost",
            {{"totalCostUsd", 0},
             {"durationMs", 0},
-            {"inputTokens", delta(input, totals_.input_tokens)},
-            {"outputTokens", delta(output, totals_.output_tokens)},
-            {"cacheReadTokens", delta(cached, totals_.cache_read_tokens)},
-            {"cacheCreationTokens", delta(cache_write, totals_.cache_creation_tokens)},
+            {"inputTokens", delta(input, thread_.input_tokens)},
+            {"outputTokens", delta(output, thread_.output_tokens)},
+            {"cacheReadTokens", delta(cached, thread_.cache_read_tokens)},
+            {"cacheCreationTokens", delta(cache_write, thread_.cache_creation_tokens)},
             {"totalInputTokens", input},
             {"totalOutputTokens", output},
             {"numTurns", 1},
             {"isError", false}});
-    totals_.input_tokens = input;
-    totals_.output_tokens = output;
-    totals_.cache_read_tokens = cached;
-    totals_.cache_creation_tokens = cache_write;
+    thread_.input_tokens = input;
+    thread_.output_tokens = output;
+    thread_.cache_read_tokens = cached;
+    thread_.cache_creation_tokens = cache_write;
+    totals_.input_tokens = delta(input, before_.input_tokens);
+    totals_.output_tokens = delta(output, before_.output_tokens);
+    totals_.cache_read_tokens = delta(cached, before_.cache_read_tokens);
+    totals_.cache_creation_tokens = delta(cache_write, before_.cache_creation_tokens);
     ++totals_.turns;
     out.cost = totals_;
     out.turn = turn_event{turn_event::ended_ok, {}, {}};
   } else if (type == "turn.failed") {
     std::string text{str_field(field(ev, "error"), "message")};
     if (text.empty()) text = "Turn failed";
-    e.emit_error(text);
+    if (text != last_error_) e.emit_error(text);  // one failure, one error message
     out.turn = turn_event{turn_event::ended_error, text, {}};
   } else if (type == "error") {
     std::string text{str_field(ev, "message")};
-    if (text.rfind("Reconnecting...", 0) == 0)
+    if (text.rfind("Reconnecting...", 0) == 0) {
       e.emit(e.event_id, "status", {{"subtype", "reconnecting"}, {"message", text}});
-    else
+    } else {
       e.emit_error(text);
+      last_error_ = std::move(text);
+    }
   } else if (type == "item.started" || type == "item.updated" || type == "item.completed") {
     if (!on_item(type, item, e) && type == "item.completed")
       e.emit_verbatim(e.event_id, "unknown", std::string{line});

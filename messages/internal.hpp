@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "messages/events.hpp"
+
 namespace agentrt {
 
 enum class output_stream : std::uint8_t { out, err };
@@ -222,14 +224,16 @@ typename Inspector::result_type inspect(Inspector& f, output_resumed& x) {
 }
 
 // A new run of the session begins (session -> message adapter): a fresh provider adapter.
+// resumed_usage: what the earlier runs of the conversation the run resumes used (none: zeros).
 struct run_started {
   std::uint64_t generation = 0;
   std::string provider;
+  cost_update resumed_usage;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_started& x) {
-  return f(caf::meta::type_name("run_started"), x.generation, x.provider);
+  return f(caf::meta::type_name("run_started"), x.generation, x.provider, x.resumed_usage);
 }
 
 // A run of a session whose provider is limited asks the supervisor for a slot (session ->

@@ -141,6 +141,46 @@ TEST(Journal, TwoRuntimesShareOneJournalEachOwningItsSessions) {
   ASSERT_TRUE(a.wait_terminal({"busy"}, 10s));
 }
 
+// A session's budget covers its runs in every runtime: its spending comes back from the journal.
+TEST(Journal, AResumedSessionKeepsItsSpendingAndItsBudgetAcrossARestart) {
+  temp_dir dir;
+  auto q = fake_query("budgeted");  // the hello transcript costs $0.0021
+  q.max_budget_usd = 0.003;
+  {
+    runtime first{journaled(dir)};
+    event_collector events{first};
+    ASSERT_TRUE(first.query(q));
+    ASSERT_TRUE(events.wait_terminal({"budgeted"}, 10s));
+    ASSERT_EQ(events.sessions["budgeted"].last_status(), session_status::done);
+  }
+  runtime second{journaled(dir)};
+  event_collector events{second};
+  caf::scoped_actor self{second.system()};
+  caf::error refused;
+  self->request(second.supervisor(), 10s, resume_command{"budgeted", "more"})
+    .receive([](const command_ack&) {}, [&](const caf::error& err) { refused = err; });
+  ASSERT_FALSE(refused) << error_text(refused);
+  ASSERT_TRUE(events.wait_until(
+    [](auto& s) {
+      return s["budgeted"].terminal() && s["budgeted"].statuses.back().generation == 2;
+    },
+    10s));
+  const auto& s = events.sessions["budgeted"];
+  EXPECT_EQ(s.last_status(), session_status::error);
+  EXPECT_EQ(s.statuses.back().error, "budget exceeded: $0.0042 spent of $0.0030")
+    << "the first runtime's $0.0021 counts";
+  auto list = second.list();
+  ASSERT_TRUE(list);
+  for (const auto& info : list->sessions) {
+    if (info.session_id == "budgeted") {
+      EXPECT_NEAR(info.total_cost_usd, 0.0042, 1e-9);
+    }
+  }
+  auto totals = second.totals();
+  ASSERT_TRUE(totals);
+  EXPECT_NEAR(totals->total_cost_usd, 0.0021, 1e-9) << "this runtime's own spending";
+}
+
 TEST(Journal, AReplayWithoutAJournalIsRefused) {
   runtime rt{test::test_options()};
   ASSERT_TRUE(rt.query(fake_query("nj")));

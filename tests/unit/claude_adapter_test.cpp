@@ -64,6 +64,32 @@ TEST(ClaudeAdapter, OtherSystemSubtypesBecomeStatus) {
   EXPECT_EQ(content(bare.messages[0]), json({{"subtype", "api_key_check"}}));
 }
 
+// Each retry says at once what failed: claude gives up only after ten of them, minutes later.
+TEST(ClaudeAdapter, EachApiRetryIsClassifiedAsItComes) {
+  auto out = parse({{"type", "system"},
+                    {"subtype", "api_retry"},
+                    {"attempt", 2},
+                    {"max_retries", 10},
+                    {"retry_delay_ms", 1100},
+                    {"error_status", 401},
+                    {"error", "authentication_failed"}});
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(content(out.messages[0]), json({{"subtype", "api_retry"},
+                                            {"attempt", 2},
+                                            {"maxRetries", 10},
+                                            {"retryDelayMs", 1100},
+                                            {"errorClass", "auth"},
+                                            {"errorStatus", 401},
+                                            {"error", "authentication_failed"}}));
+  auto offline = parse({{"type", "system"},
+                        {"subtype", "api_retry"},
+                        {"attempt", 1},
+                        {"error_status", nullptr},
+                        {"error", "connect ECONNREFUSED 127.0.0.1:443"}});
+  EXPECT_EQ(content(offline.messages[0])["errorClass"], "network");
+  EXPECT_FALSE(content(offline.messages[0]).contains("errorStatus"));
+}
+
 TEST(ClaudeAdapter, CompactBoundaryBecomesCompaction) {
   auto out = parse({{"type", "system"},
                     {"subtype", "compact_boundary"},

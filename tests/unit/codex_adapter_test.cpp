@@ -57,6 +57,22 @@ TEST(CodexAdapter, TokenTotalsOfTheThreadGiveDeltasPerTurn) {
   EXPECT_EQ(r.cost->turns, 2u);
 }
 
+// Each follow-up is a new process (exec resume) whose totals include the earlier turns.
+TEST(CodexAdapter, AResumedThreadCountsFromWhatItsEarlierRunsUsed) {
+  agentrt::cost_update before;
+  before.input_tokens = 1200;
+  before.output_tokens = 100;
+  codex_adapter adapter;
+  adapter.resume_usage(before);
+  auto r = agentrt::test::run_adapter(
+    adapter, {R"({"type":"turn.completed","usage":{"input_tokens":2400,"output_tokens":200}})"});
+  EXPECT_EQ(r.content(0)["inputTokens"], 1200) << "this turn's";
+  EXPECT_EQ(r.content(0)["totalInputTokens"], 2400) << "the thread's";
+  ASSERT_TRUE(r.cost);
+  EXPECT_EQ(r.cost->input_tokens, 1200u) << "this run's: the session adds it to the first's";
+  EXPECT_EQ(r.cost->output_tokens, 100u);
+}
+
 TEST(CodexAdapter, TurnFailedIsAnErrorThatEndsTheTurn) {
   auto r =
     run({R"({"type":"turn.failed","error":{"message":"unexpected status 401 Unauthorized"}})",
@@ -148,12 +164,13 @@ TEST(CodexAdapter, WebSearchTodoListErrorItemAndUnknown) {
      R"({"type":"item.completed","item":{"id":"x","type":"hologram"}})",
      R"({"type":"session.configured"})"});
   ASSERT_EQ(r.types(),
-            (std::vector<std::string>{"tool_call", "status", "error", "unknown", "unknown"}));
+            (std::vector<std::string>{"tool_call", "status", "status", "unknown", "unknown"}));
   EXPECT_EQ(
     r.content(0),
     json({{"toolUseId", "w"}, {"name", "WebSearch"}, {"input", {{"query", "caf actors"}}}}));
   EXPECT_EQ(r.content(1)["subtype"], "todo_list");
-  EXPECT_EQ(r.content(2)["message"], "Model metadata not found");
+  // codex goes on after an error item: a warning, not an error.
+  EXPECT_EQ(r.content(2), json({{"subtype", "warning"}, {"message", "Model metadata not found"}}));
 }
 
 TEST(CodexAdapter, RealCliCaptures) {
@@ -170,8 +187,9 @@ TEST(CodexAdapter, RealCliCaptures) {
   auto tool = run(
     agentrt::test::read_lines(agentrt::test::fixtures_dir() / "codex-mock-exec-json-tool.stdout"));
   EXPECT_EQ(tool.types(),
-            (std::vector<std::string>{"init", "error", "status", "thinking", "tool_call",
+            (std::vector<std::string>{"init", "status", "status", "thinking", "tool_call",
                                       "tool_result", "thinking", "text", "cost"}));
+  for (const auto& m : tool.messages) EXPECT_NE(m.type, "error") << "a successful run";
   EXPECT_EQ(tool.turns.back().kind, turn_event::ended_ok);
   ASSERT_TRUE(tool.cost);
   EXPECT_EQ(tool.cost->input_tokens, 2400u);
@@ -182,6 +200,9 @@ TEST(CodexAdapter, RealCliCaptures) {
     agentrt::test::read_lines(agentrt::test::fixtures_dir() / "codex-mock-exec-json-401.stdout"));
   EXPECT_EQ(auth.turns.back().kind, turn_event::ended_error);
   EXPECT_EQ(auth.content(auth.messages.size() - 1)["errorClass"], "auth");
+  int errors = 0;
+  for (const auto& m : auth.messages) errors += m.type == "error";
+  EXPECT_EQ(errors, 1) << "one failure, one error";
 
   auto killed = run(agentrt::test::read_lines(agentrt::test::fixtures_dir() /
                                               "codex-mock-sigterm-mid-stream.stdout"));
