@@ -96,12 +96,14 @@ void add_live(adapter_actor* self, const caf::actor& who, bool raw) {
   if (self->state.subscribers.add(who, raw)) self->monitor(who);
 }
 
-// The replay, then what was held back, then the live stream.
-void finish_replay(adapter_actor* self, const caf::actor& who, session_events past) {
+// The replay (events up to `last`), its end, then what was held back, then the live stream.
+void finish_replay(adapter_actor* self, const caf::actor& who, session_events past,
+                   std::uint64_t last) {
   auto& waiting = self->state.replaying;
   auto it = std::find_if(waiting.begin(), waiting.end(), [&](auto& r) { return r.who == who; });
   if (it == waiting.end()) return;
   if (!past.events.empty()) self->send(who, std::move(past));
+  self->send(who, replay_end{self->state.session_id, last});
   for (auto& batch : it->held) {
     auto events = it->raw ? std::move(batch) : subscriber_set::without_raw_lines(batch);
     if (!events.events.empty()) self->send(who, std::move(events));
@@ -116,13 +118,15 @@ void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
   if (!cmd.replay || !st.journal) return add_live(self, cmd.subscriber, cmd.raw);
   st.replaying.push_back({cmd.subscriber, cmd.raw, {}});
   auto who = cmd.subscriber;
+  auto last = std::max(cmd.after_seq, st.seq);
   self->request(st.journal, caf::infinite, replay_request{st.session_id, cmd.after_seq, st.seq})
-    .then([self, who](session_events& past) { finish_replay(self, who, std::move(past)); },
-          [self, who](const caf::error& err) {
-            auto failure = adapters::make_error_message("replay failed: " + error_text(err));
-            failure.session_id = self->state.session_id;
-            finish_replay(self, who, session_events{{std::move(failure)}});
-          });
+    .then(
+      [self, who, last](session_events& past) { finish_replay(self, who, std::move(past), last); },
+      [self, who, last](const caf::error& err) {
+        auto failure = adapters::make_error_message("replay failed: " + error_text(err));
+        failure.session_id = self->state.session_id;
+        finish_replay(self, who, session_events{{std::move(failure)}}, last);
+      });
 }
 
 // The journal has every event published before this request (it is sent them first, and

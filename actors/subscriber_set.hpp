@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "messages/events.hpp"
+#include "messages/batch.hpp"
 
 namespace agentrt {
 

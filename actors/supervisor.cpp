@@ -38,6 +38,9 @@ struct supervisor_state {
   std::unordered_map<std::string, session_info> past;
   // Sessions the journal is asked about before they start here (another runtime may run them).
   std::unordered_set<std::string> launching;
+  // Subscribers of session ids not in the table: handed to the session when it starts, so that
+  // they see its first event.
+  std::unordered_map<std::string, std::vector<subscribe_command>> waiting_subscribers;
   admission_control admission;
   usage_totals totals;     // with the global budget
   journal_status journal;  // the journal's health, as it last said
@@ -62,6 +65,14 @@ std::string validate(const query_command& q) {
   if (auto name = process::refused_env_name(q.extra_env); !name.empty())
     return "query: extraEnv may not set " + name + " (it would load code into the agent)";
   return {};
+}
+
+// What the launch recipe would refuse (a bad providerConfig field, bypassPermissions as root), at
+// once rather than as the run's error status.
+std::string launch_problem(const query_command& q, const providers::launch_config& launch) {
+  auto plan = providers::plan_launch(q, launch);
+  auto* error = std::get_if<std::string>(&plan);
+  return error ? "query: " + *error : std::string{};
 }
 
 session_entry* find(supervisor_actor* self, const std::string& id) {
@@ -136,7 +147,16 @@ command_ack launch(supervisor_actor* self, query_command q, const continued_quer
   std::string id = q.session_id;
   bool limited = st.env.admission && st.env.admission->limits(q.provider);
   std::string provider = q.provider;
-  entry.actor = spawn_session(self, std::move(q), st.all_subscribers, st.env, past, limited);
+  auto subscribers = st.all_subscribers;
+  if (auto waiting = st.waiting_subscribers.find(id); waiting != st.waiting_subscribers.end()) {
+    for (auto& sub : waiting->second) {
+      self->demonitor(sub.subscriber);
+      sub.replay = false;  // from its first event: nothing to replay
+      subscribers.push_back(std::move(sub));
+    }
+    st.waiting_subscribers.erase(waiting);
+  }
+  entry.actor = spawn_session(self, std::move(q), std::move(subscribers), st.env, past, limited);
   self->monitor(entry.actor);
   st.sessions.emplace(id, std::move(entry));
   if (limited)  // asked here, in the order of the queries
@@ -190,6 +210,8 @@ caf::result<command_ack> start(supervisor_actor* self, query_command& q,
   auto& st = self->state;
   if (auto problem = validate(q); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
+  if (auto problem = launch_problem(q, *st.env.launch); !problem.empty())
+    return make_error(errc::invalid_command, std::move(problem));
   if (auto problem = global_budget_problem(st.totals); !problem.empty())
     return make_error(errc::invalid_command, std::move(problem));
   if (auto it = st.sessions.find(q.session_id); it != st.sessions.end())
@@ -227,16 +249,49 @@ caf::result<command_ack> resume(supervisor_actor* self, resume_command& cmd) {
     });
 }
 
-// A replay of a session that is only in the journal: its events, and nothing live after them.
-caf::result<command_ack> replay_past(supervisor_actor* self, const subscribe_command& cmd) {
-  if (self->state.past.count(cmd.session_id) == 0) return not_found();
+// A replay of a session that is only in the journal: its events and their end (its next run, if
+// it runs again, comes to the subscriber as a waiting one's).
+void replay_past(supervisor_actor* self, const subscribe_command& cmd) {
   self
     ->request(self->state.env.journal, forward_timeout,
               replay_request{cmd.session_id, cmd.after_seq})
     .then(
-      [self, to = cmd.subscriber](session_events& events) { self->send(to, std::move(events)); },
+      [self, cmd](session_events& events) {
+        std::uint64_t last = cmd.after_seq;
+        for (const auto& ev : events.events)
+          caf::visit(
+            [&](const auto& e) {
+              if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, raw_line>)
+                last = std::max(last, e.seq);
+            },
+            ev);
+        if (!events.events.empty()) self->send(cmd.subscriber, std::move(events));
+        self->send(cmd.subscriber, replay_end{cmd.session_id, last});
+      },
       [](const caf::error&) {});
+}
+
+// A subscriber of a session id that is not in the table waits for it to start (its journaled
+// past first, when it asked for a replay); one that unsubscribes or dies is forgotten.
+command_ack wait_for_session(supervisor_actor* self, const subscribe_command& cmd) {
+  auto& st = self->state;
+  if (cmd.replay && st.past.count(cmd.session_id) > 0) replay_past(self, cmd);
+  auto& waiting = st.waiting_subscribers[cmd.session_id];
+  waiting.push_back(cmd);
+  self->monitor(cmd.subscriber);
   return command_ack{cmd.session_id};
+}
+
+void stop_waiting(supervisor_actor* self, const std::string& id, const caf::actor_addr& who) {
+  auto& all = self->state.waiting_subscribers;
+  for (auto it = all.begin(); it != all.end();) {
+    auto& subs = it->second;
+    if (id.empty() || it->first == id)
+      subs.erase(std::remove_if(subs.begin(), subs.end(),
+                                [&](const auto& s) { return s.subscriber.address() == who; }),
+                 subs.end());
+    it = subs.empty() ? all.erase(it) : std::next(it);
+  }
 }
 
 // A live session answers itself (its adapter knows what it published); any other the journal
@@ -270,11 +325,15 @@ caf::result<command_ack> subscription(supervisor_actor* self, Command& cmd, bool
       if (!st.env.journal) return no_journal_error("subscribe");
       if (cmd.session_id.empty())
         return make_error(errc::invalid_command, "subscribe: a replay is of one session");
-      if (find(self, cmd.session_id) == nullptr) return replay_past(self, cmd);
     }
   if (!cmd.session_id.empty()) {
     auto* entry = find(self, cmd.session_id);
-    if (entry == nullptr) return not_found();
+    if constexpr (std::is_same_v<Command, subscribe_command>) {
+      if (entry == nullptr) return wait_for_session(self, cmd);
+    } else {
+      stop_waiting(self, cmd.session_id, cmd.subscriber.address());
+      if (entry == nullptr) return command_ack{cmd.session_id};
+    }
     self->send(entry->actor, std::move(cmd));
     return command_ack{entry->info.session_id};
   }
@@ -377,6 +436,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
         admit(self, self->state.admission.release(id));
         return;
       }
+    stop_waiting(self, {}, down.source);
     self->state.followers.forget(down.source);
   });
   return {

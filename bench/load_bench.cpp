@@ -25,6 +25,7 @@
 #include <caf/all.hpp>
 
 #include <agentrt/agentrt.hpp>
+#include <agentrt/caf.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -183,8 +184,8 @@ json run_inproc(const options& o) {
   eo.max_per_provider.emplace();  // the load is the runtime's, not its admission policy's
   engine eng{eo};
   shared_stats shared{{}, bench::load_stats{o.n, o.k}};
-  auto actor = eng.system().spawn(counter, &shared);
-  eng.subscribe("", actor, true);
+  auto actor = agentrt::actor_system(eng).spawn(counter, &shared);
+  agentrt::subscribe_actor(eng, "", actor, true);
   run_figures f;
   f.base_rss_kib = bench::proc_kib(getpid(), "VmRSS:");
   double cpu0 = self_cpu_s();

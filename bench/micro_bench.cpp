@@ -16,7 +16,7 @@
 #include <caf/binary_serializer.hpp>
 
 #include "adapters/adapter.hpp"
-#include "messages/events.hpp"
+#include "messages/inspect.hpp"
 #include "runtime/process/line_splitter.hpp"
 
 namespace {

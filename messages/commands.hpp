@@ -1,15 +1,14 @@
 #pragma once
 // Commands a front door (embedding API, sidecar, CLI) sends to the supervisor, and their replies.
-// Plain structs; inspect() makes them serializable (CAF 0.17 style).
-
-#include <caf/meta/type_name.hpp>
+// Plain structs and std types (part of the public vocabulary: no CAF here); messages/inspect.hpp
+// makes them serializable.
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "messages/status.hpp"
+#include "status.hpp"
 
 namespace agentrt {
 
@@ -33,14 +32,6 @@ struct query_command {
   std::int64_t stall_timeout_ms = -1;  // the watchdog's stall_after; 0: none, -1: the runtime's
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, query_command& x) {
-  return f(caf::meta::type_name("query_command"), x.session_id, x.provider, x.prompt, x.cwd,
-           x.model, x.max_turns, x.max_budget_usd, x.resume_id, x.permission_mode, x.system_prompt,
-           x.additional_directories, x.extra_env, x.provider_config, x.node, x.max_restarts,
-           x.stall_timeout_ms);
-}
-
 // A follow-up prompt. A live session that reads prompts from stdin (claude with
 // providerConfig.interactive) gets it as its next turn; an ended one runs again, resuming the
 // provider's conversation with the latest provider session id.
@@ -49,11 +40,6 @@ struct prompt_command {
   std::string prompt;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, prompt_command& x) {
-  return f(caf::meta::type_name("prompt_command"), x.session_id, x.prompt);
-}
-
 // Stop a session: SIGTERM to the agent's process group, SIGKILL after the grace period. With a
 // reason (a crossed budget), the run ends as an error with it instead of `stopped`.
 struct stop_command {
@@ -61,29 +47,14 @@ struct stop_command {
   std::string reason{};
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stop_command& x) {
-  return f(caf::meta::type_name("stop_command"), x.session_id, x.reason);
-}
-
 // Interrupt the current turn without ending the session: claude in interactive mode gets a
 // control_request, any other agent SIGINT.
 struct interrupt_command {
   std::string session_id;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, interrupt_command& x) {
-  return f(caf::meta::type_name("interrupt_command"), x.session_id);
-}
-
 // Ask for the session table. The reply is a session_list.
 struct list_command {};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, list_command&) {
-  return f(caf::meta::type_name("list_command"));
-}
 
 // One row of the session table.
 struct session_info {
@@ -104,22 +75,10 @@ struct session_info {
   std::int32_t owner_pid = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_info& x) {
-  return f(caf::meta::type_name("session_info"), x.session_id, x.provider, x.status, x.generation,
-           x.pid, x.provider_session_id, x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.started_at_ms, x.node, x.queue_position, x.owner_pid);
-}
-
 struct session_list {
   std::vector<session_info> sessions;
   std::string journal_error;  // why the journal cannot write now; "" when it can (or there is none)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_list& x) {
-  return f(caf::meta::type_name("session_list"), x.sessions, x.journal_error);
-}
 
 // What every session of the runtime spent since it started, over all their runs; with the global
 // budget (0: none). Through a coordinator: the sum over its nodes.
@@ -130,28 +89,12 @@ struct usage_totals {
   double budget_usd = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, usage_totals& x) {
-  return f(caf::meta::type_name("usage_totals"), x.total_cost_usd, x.input_tokens, x.output_tokens,
-           x.budget_usd);
-}
-
 // Ask for the totals now. The reply is a usage_totals.
 struct totals_command {};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, totals_command&) {
-  return f(caf::meta::type_name("totals_command"));
-}
 
 // The positive reply to query, prompt, stop, subscribe and unsubscribe.
 struct command_ack {
   std::string session_id;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, command_ack& x) {
-  return f(caf::meta::type_name("command_ack"), x.session_id);
-}
 
 }  // namespace agentrt

@@ -1,17 +1,15 @@
 #pragma once
-// Events a session publishes to its subscribers, who receive them in batches (session_events).
-// Every event of one session carries a sequence number from one counter, so a subscriber sees a
-// total order and can detect gaps.
-// Plain structs; inspect() makes them serializable (CAF 0.17 style) so they can cross the network.
-
-#include <caf/meta/type_name.hpp>
-#include <caf/variant.hpp>
+// Events a session publishes to its subscribers, who receive them in batches (messages/batch.hpp
+// for actors). Every event of one session carries a sequence number from one counter, so a
+// subscriber sees a total order and can detect gaps.
+// Plain structs and std types (part of the public vocabulary: no CAF here); messages/inspect.hpp
+// makes them serializable, so they can cross the network.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "messages/status.hpp"
+#include "status.hpp"
 
 namespace agentrt {
 
@@ -26,12 +24,6 @@ struct agent_message {
   std::int64_t timestamp_ms = 0;
   std::uint64_t seq = 0;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, agent_message& x) {
-  return f(caf::meta::type_name("agent_message"), x.id, x.session_id, x.type, x.parent_id,
-           x.content, x.timestamp_ms, x.seq);
-}
 
 // A change of a session's status. exit_code and signal are -1 when not applicable.
 struct status_change {
@@ -50,13 +42,6 @@ struct status_change {
   std::int64_t retry_at_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, status_change& x) {
-  return f(caf::meta::type_name("status_change"), x.session_id, x.status, x.exit_code, x.signal,
-           x.error, x.generation, x.seq, x.queue_position, x.attempt, x.max_attempts,
-           x.retry_at_ms);
-}
-
 // The session's cumulative cost and token counts, published whenever they change.
 struct cost_update {
   std::string session_id;
@@ -69,23 +54,12 @@ struct cost_update {
   std::uint64_t seq = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cost_update& x) {
-  return f(caf::meta::type_name("cost_update"), x.session_id, x.total_cost_usd, x.input_tokens,
-           x.output_tokens, x.cache_read_tokens, x.cache_creation_tokens, x.turns, x.seq);
-}
-
 // One line the agent wrote to stderr (diagnostics, never JSON).
 struct log_line {
   std::string session_id;
   std::string text;
   std::uint64_t seq = 0;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, log_line& x) {
-  return f(caf::meta::type_name("log_line"), x.session_id, x.text, x.seq);
-}
 
 // One line of the agent's stdout as it was written, for subscribers that asked for raw output
 // (the sidecar's agent_event). Not numbered: seq stays 0, so that the other subscribers' sequence
@@ -96,24 +70,15 @@ struct raw_line {
   bool json = false;  // the line is a JSON object
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, raw_line& x) {
-  return f(caf::meta::type_name("raw_line"), x.session_id, x.line, x.json);
-}
-
-using session_event = caf::variant<agent_message, status_change, cost_update, log_line, raw_line>;
-
-// What a session published at one time, in order: the events of one batch of lines read from its
-// agent (a raw_line, if asked for, then that line's messages; one cost_update at the end), or one
-// status change. One message per batch, not per event: an agent's burst of lines costs its
-// subscribers one mailbox round trip. Visit each event with caf::visit.
-struct session_events {
-  std::vector<session_event> events;
+// The journal's health: sent by the journal to whoever watches it (the supervisor, which asks
+// with journal_watch) when it changes, and by the supervisor to every subscriber of all sessions.
+// While writes fail, what waits is kept in memory (up to a bound; beyond it the oldest batches of
+// events are given up and counted) and written once the disk takes it again.
+struct journal_status {
+  bool ok = true;
+  std::string error;                  // SQLite's reason, while !ok
+  std::uint64_t waiting_batches = 0;  // events kept in memory, not yet on disk
+  std::uint64_t dropped_batches = 0;  // given up since the runtime started
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_events& x) {
-  return f(caf::meta::type_name("session_events"), x.events);
-}
 
 }  // namespace agentrt

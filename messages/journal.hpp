@@ -9,6 +9,7 @@
 #include <string>
 
 #include "messages/commands.hpp"
+#include "messages/events.hpp"
 
 namespace agentrt {
 
@@ -88,23 +89,6 @@ struct journal_flush {};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_flush&) {
   return f(caf::meta::type_name("journal_flush"));
-}
-
-// The journal's health: sent by the journal to whoever watches it (the supervisor, which asks
-// with journal_watch) when it changes, and by the supervisor to every subscriber of all sessions.
-// While writes fail, what waits is kept in memory (up to a bound; beyond it the oldest batches of
-// events are given up and counted) and written once the disk takes it again.
-struct journal_status {
-  bool ok = true;
-  std::string error;                  // SQLite's reason, while !ok
-  std::uint64_t waiting_batches = 0;  // events kept in memory, not yet on disk
-  std::uint64_t dropped_batches = 0;  // given up since the runtime started
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, journal_status& x) {
-  return f(caf::meta::type_name("journal_status"), x.ok, x.error, x.waiting_batches,
-           x.dropped_batches);
 }
 
 // Continue a past session (one in the journal, or a finished live one) with the provider's

@@ -1,34 +1,26 @@
 #pragma once
-// CAF type IDs for every message of the vocabulary, so that they can be serialized and cross
-// the network. Register with cfg.add_message_types<caf::id_block::agentrt>().
+// CAF type IDs for every message between the runtime's actors, so that they can be serialized
+// and cross the network: the public vocabulary's (messages/vocabulary_ids.hpp), then the rest.
+// Register both: cfg.add_message_types<caf::id_block::agentrt_vocabulary>() and
+// cfg.add_message_types<caf::id_block::agentrt>().
 
 #include <caf/type_id.hpp>
 
+#include "messages/vocabulary_ids.hpp"
+
+#include "messages/batch.hpp"
 #include "messages/cluster.hpp"
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
+#include "messages/inspect.hpp"
 #include "messages/internal.hpp"
 #include "messages/journal.hpp"
 #include "messages/subscription.hpp"
 
-CAF_BEGIN_TYPE_ID_BLOCK(agentrt, caf::first_custom_type_id)
+CAF_BEGIN_TYPE_ID_BLOCK(agentrt, caf::id_block::agentrt_vocabulary::end)
 
-CAF_ADD_TYPE_ID(agentrt, (agentrt::query_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::prompt_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::stop_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::interrupt_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::list_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::subscribe_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::unsubscribe_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::session_info))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::session_list))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::command_ack))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::agent_message))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::status_change))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::cost_update))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::log_line))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::raw_line))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::session_events))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::output_chunk))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::output_closed))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::output_lines))
@@ -67,13 +59,11 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::last_seq_request))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_query_request))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_flush))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::resume_command))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_status))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_watch))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_command))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_end))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_session))
 
-CAF_ADD_TYPE_ID(agentrt, (agentrt::usage_totals))
-CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_subscription))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_tick))
 

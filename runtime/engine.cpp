@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "agentrt/caf.hpp"
+
 #include <mutex>
 #include <stdexcept>
 
@@ -16,12 +18,27 @@ namespace {
 
 constexpr auto command_timeout = std::chrono::seconds{30};
 
+// Set on the thread that runs a callback: an engine call from there would wait for itself.
+thread_local bool in_callback = false;
+
+struct callback_scope {
+  callback_scope() { in_callback = true; }
+  ~callback_scope() { in_callback = false; }
+  callback_scope(const callback_scope&) = delete;
+  callback_scope& operator=(const callback_scope&) = delete;
+};
+
+const char* const reentry_error =
+  "called from inside a callback: it would wait for the thread that runs the callback; call the "
+  "engine from a thread of your own";
+
 // Calls a subscription's callbacks, one event at a time.
 struct callback_caller {
   const event_callbacks& cb;
 
   template <class Event>
   static void call(const std::function<void(const Event&)>& f, const Event& ev) {
+    callback_scope scope;
     if (f) f(ev);
   }
   void operator()(const agent_message& m) const { call(cb.on_message, m); }
@@ -37,8 +54,10 @@ caf::behavior callback_actor(caf::event_based_actor* self, event_callbacks cb) {
     [cb](const session_events& batch) {
       for (const auto& ev : batch.events) caf::visit(callback_caller{cb}, ev);
     },
-    [cb](const journal_status& status) {
-      if (cb.on_journal) cb.on_journal(status);
+    [cb](const journal_status& status) { callback_caller::call(cb.on_journal, status); },
+    [cb](const replay_end& end) {
+      callback_scope scope;
+      if (cb.on_replayed) cb.on_replayed(end.session_id, end.last_seq);
     },
   };
 }
@@ -47,7 +66,7 @@ caf::behavior totals_callback_actor(caf::event_based_actor* self,
                                     std::function<void(const usage_totals&)> on_totals) {
   report_unexpected_on_stderr(self);
   return {
-    [on_totals](const usage_totals& totals) { on_totals(totals); },
+    [on_totals](const usage_totals& totals) { callback_caller::call(on_totals, totals); },
   };
 }
 
@@ -79,7 +98,9 @@ runtime_options to_runtime(const engine_options& opts) {
 class engine::impl {
  public:
   explicit impl(const engine_options& opts)
-      : rt(to_runtime(opts)), grace(opts.stop_grace + std::chrono::seconds{1}) {}
+      : rt(to_runtime(opts)),
+        grace(opts.stop_grace + std::chrono::seconds{1}),
+        journaled(!opts.journal_dir.empty() && opts.nodes.empty()) {}
 
   ~impl() {
     // Stop the sessions while the callbacks still run, so the last events are delivered.
@@ -89,29 +110,58 @@ class engine::impl {
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   }
 
+  // The supervisor's answer to `cmd`: its value, or why not.
+  template <class Reply, class Command>
+  value_result<Reply> ask_for(Command cmd) {
+    value_result<Reply> result;
+    if (in_callback) {
+      result.error = reentry_error;
+      return result;
+    }
+    caf::scoped_actor self{rt.system()};
+    self->request(rt.supervisor(), command_timeout, std::move(cmd))
+      .receive(
+        [&](Reply& reply) {
+          result.ok = true;
+          result.value = std::move(reply);
+        },
+        [&](const caf::error& err) { result.error = error_text(err); });
+    return result;
+  }
+
   template <class Command>
   command_result ask(Command cmd) {
-    caf::scoped_actor self{rt.system()};
-    command_result result;
-    self->request(rt.supervisor(), command_timeout, std::move(cmd))
-      .receive([&](const command_ack&) { result.ok = true; },
-               [&](const caf::error& err) { result.error = error_text(err); });
-    return result;
+    return ask_for<command_ack>(std::move(cmd));
   }
 
   // Subscribes `cmd` with an actor calling the callbacks; the subscription's id.
   template <class Command, class Behavior, class Callbacks>
-  std::uint64_t subscribe(Command cmd, Behavior behavior, Callbacks callbacks) {
+  value_result<std::uint64_t> subscribe(Command cmd, Behavior behavior, Callbacks callbacks) {
+    value_result<std::uint64_t> result;
+    if (in_callback) {
+      result.error = reentry_error;
+      return result;
+    }
     cmd.subscriber = rt.system().spawn(behavior, std::move(callbacks));
     auto actor = cmd.subscriber;
-    ask(std::move(cmd));
+    if (auto acked = ask(std::move(cmd)); !acked) {
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+      result.error = acked.error;
+      return result;
+    }
     std::lock_guard<std::mutex> guard{mutex};
     subscriptions.emplace(++next_id, actor);
-    return next_id;
+    result.ok = true;
+    result.value = next_id;
+    return result;
   }
+
+  value_result<status_change> wait(const std::string& session_id,
+                                   std::chrono::milliseconds timeout);
 
   runtime rt;
   std::chrono::milliseconds grace;
+  bool journaled;  // a session subscribed to is replayed from the journal first
   std::mutex mutex;
   std::uint64_t next_id = 0;
   std::map<std::uint64_t, caf::actor> subscriptions;
@@ -141,45 +191,114 @@ command_result engine::resume(const std::string& session_id, const std::string& 
   return impl_->ask(resume_command{session_id, text});
 }
 
-std::vector<session_info> engine::list() {
-  auto sessions = impl_->rt.list();
-  return sessions ? sessions->sessions : std::vector<session_info>{};
+value_result<std::vector<session_info>> engine::list() {
+  auto listed = impl_->ask_for<session_list>(list_command{});
+  value_result<std::vector<session_info>> result;
+  result.ok = listed.ok;
+  result.error = std::move(listed.error);
+  result.value = std::move(listed.value.sessions);
+  return result;
 }
 
-std::uint64_t engine::subscribe(const std::string& session_id, event_callbacks callbacks) {
-  return impl_->subscribe(subscribe_command{session_id, {}, false, false, 0}, callback_actor,
+value_result<std::uint64_t> engine::subscribe(const std::string& session_id,
+                                              event_callbacks callbacks) {
+  bool replay = impl_->journaled && !session_id.empty();
+  return impl_->subscribe(subscribe_command{session_id, {}, false, replay, 0}, callback_actor,
                           std::move(callbacks));
 }
 
-std::uint64_t engine::subscribe_after(const std::string& session_id, std::uint64_t after_seq,
-                                      event_callbacks callbacks) {
+value_result<std::uint64_t> engine::subscribe_after(const std::string& session_id,
+                                                    std::uint64_t after_seq,
+                                                    event_callbacks callbacks) {
   return impl_->subscribe(subscribe_command{session_id, {}, false, true, after_seq}, callback_actor,
                           std::move(callbacks));
 }
 
-usage_totals engine::totals() {
-  auto totals = impl_->rt.totals();
-  return totals ? *totals : usage_totals{};
+value_result<usage_totals> engine::totals() {
+  return impl_->ask_for<usage_totals>(totals_command{});
 }
 
-std::uint64_t engine::subscribe_totals(std::function<void(const usage_totals&)> on_totals) {
+value_result<std::uint64_t> engine::subscribe_totals(
+  std::function<void(const usage_totals&)> on_totals) {
   return impl_->subscribe(totals_subscription{}, totals_callback_actor, std::move(on_totals));
 }
 
-command_result engine::subscribe(const std::string& session_id, caf::actor subscriber, bool raw) {
-  return impl_->ask(subscribe_command{session_id, std::move(subscriber), raw});
+// Follows the session from now; its status as listed covers an end that came before.
+value_result<status_change> engine::impl::wait(const std::string& session_id,
+                                               std::chrono::milliseconds timeout) {
+  value_result<status_change> result;
+  if (in_callback) {
+    result.error = reentry_error;
+    return result;
+  }
+  caf::scoped_actor self{rt.system()};
+  if (auto followed = ask(subscribe_command{session_id, caf::actor{self}}); !followed) {
+    result.error = followed.error;
+    return result;
+  }
+  auto listed = ask_for<session_list>(list_command{});
+  for (const auto& s : listed.value.sessions)
+    if (s.session_id == session_id && is_terminal(s.status)) {
+      result.ok = true;
+      result.value.session_id = session_id;
+      result.value.status = s.status;
+      result.value.generation = s.generation;
+    }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!result.ok) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.error =
+        "Session " + session_id + " did not end within " + std::to_string(timeout.count()) + " ms";
+      break;
+    }
+    self->receive(
+      [&](const session_events& batch) {
+        for (const auto& ev : batch.events)
+          if (auto* s = caf::get_if<status_change>(&ev); s && is_terminal(s->status)) {
+            result.ok = true;
+            result.value = *s;
+          }
+      },
+      caf::after(left) >> [] {});
+  }
+  ask(unsubscribe_command{session_id, caf::actor{self}});
+  return result;
 }
 
-caf::actor_system& engine::system() {
-  return impl_->rt.system();
+value_result<status_change> engine::wait(const std::string& session_id,
+                                         std::chrono::milliseconds timeout) {
+  return impl_->wait(session_id, timeout);
 }
 
-void engine::unsubscribe(std::uint64_t subscription) {
+struct engine_access {
+  static engine::impl& of(engine& e) { return *e.impl_; }
+};
+
+caf::actor_system& actor_system(engine& e) {
+  return engine_access::of(e).rt.system();
+}
+
+command_result subscribe_actor(engine& e, const std::string& session_id, caf::actor subscriber,
+                               bool raw) {
+  return engine_access::of(e).ask(subscribe_command{session_id, std::move(subscriber), raw});
+}
+
+command_result engine::unsubscribe(std::uint64_t subscription) {
+  command_result result;
+  if (in_callback) {
+    result.error = reentry_error;
+    return result;
+  }
   caf::actor actor;
   {
     std::lock_guard<std::mutex> guard{impl_->mutex};
     auto it = impl_->subscriptions.find(subscription);
-    if (it == impl_->subscriptions.end()) return;
+    if (it == impl_->subscriptions.end()) {
+      result.error = "no subscription " + std::to_string(subscription);
+      return result;
+    }
     actor = it->second;
     impl_->subscriptions.erase(it);
   }
@@ -187,6 +306,8 @@ void engine::unsubscribe(std::uint64_t subscription) {
   self->monitor(actor);
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   self->receive([](const caf::down_msg&) {});  // its callbacks are over
+  result.ok = true;
+  return result;
 }
 
 }  // namespace agentrt

@@ -93,6 +93,7 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   host_ = std::make_unique<process::process_host>(opts_.host);
   ollama_ = std::make_unique<http::ollama_host>(opts_.ollama);
   config_ = std::make_unique<caf::actor_system_config>();
+  config_->add_message_types<caf::id_block::agentrt_vocabulary>();
   config_->add_message_types<caf::id_block::agentrt>();
   config_->set("scheduler.max-threads", threads);
   config_->set("logger.verbosity", caf::atom("quiet"));

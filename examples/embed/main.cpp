@@ -4,9 +4,8 @@
 
 #include <agentrt/agentrt.hpp>
 
-#include <condition_variable>
+#include <chrono>
 #include <iostream>
-#include <mutex>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -17,21 +16,18 @@ int main(int argc, char** argv) {
   options.binaries["fake"] = argv[1];
   agentrt::engine engine{options};
 
-  std::mutex mutex;
-  std::condition_variable ended;
-  agentrt::session_status final_status = agentrt::session_status::starting;
   agentrt::event_callbacks callbacks;
   callbacks.on_message = [](const agentrt::agent_message& m) {
     std::cout << m.session_id << " #" << m.seq << " " << m.type << " " << m.content << '\n';
   };
-  callbacks.on_status = [&](const agentrt::status_change& s) {
+  callbacks.on_status = [](const agentrt::status_change& s) {
     std::cout << s.session_id << " status " << agentrt::to_string(s.status) << '\n';
-    if (!agentrt::is_terminal(s.status)) return;
-    std::lock_guard<std::mutex> guard{mutex};
-    final_status = s.status;
-    ended.notify_all();
   };
-  engine.subscribe("", callbacks);
+  // Before the start: the subscription sees the session's every event, from its first.
+  if (auto subscribed = engine.subscribe("example", callbacks); !subscribed) {
+    std::cerr << "embed: " << subscribed.error << '\n';
+    return 1;
+  }
 
   agentrt::query_command query;
   query.session_id = "example";
@@ -42,7 +38,10 @@ int main(int argc, char** argv) {
     std::cerr << "embed: " << started.error << '\n';
     return 1;
   }
-  std::unique_lock<std::mutex> lock{mutex};
-  ended.wait(lock, [&] { return agentrt::is_terminal(final_status); });
-  return final_status == agentrt::session_status::done ? 0 : 1;
+  auto end = engine.wait("example", std::chrono::seconds{30});
+  if (!end) {
+    std::cerr << "embed: " << end.error << '\n';
+    return 1;
+  }
+  return end.value.status == agentrt::session_status::done ? 0 : 1;
 }

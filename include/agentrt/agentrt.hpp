@@ -2,16 +2,22 @@
 // agentrt's embedding API: run AI coding-agent sessions inside your program.
 //
 //   agentrt::engine engine;
-//   engine.subscribe("", {.on_message = [](const agentrt::agent_message& m) { ... }});
+//   engine.subscribe("s1", {.on_message = [](const agentrt::agent_message& m) { ... }});
 //   agentrt::query_command q;
 //   q.session_id = "s1"; q.provider = "claude"; q.prompt = "fix the tests";
 //   if (auto r = engine.start(q); !r) std::cerr << r.error << '\n';
+//   auto end = engine.wait("s1", std::chrono::minutes{10});
+//
+// Failure: every call that can fail returns a command_result (or a value_result with its value),
+// false with the reason in `error`; nothing is thrown but by the constructor.
 //
 // The vocabulary (query_command, agent_message, status_change, cost_update, log_line,
-// session_info) is in messages/; docs/messages.md describes it.
+// session_info) is in messages/: plain structs and std types; docs/messages.md describes it. No
+// CAF header comes with this one; agentrt/caf.hpp adds the actor-level API.
 //
-// Thread-safety: every member function may be called from any thread, except from inside a
-// callback (they wait for the runtime, which is what runs the callbacks). Callbacks of one
+// Thread-safety: every member function may be called from any thread. From inside a callback a
+// call would wait for the thread it runs on: it fails at once instead ("called from inside a
+// callback ..."; do the work on a thread of your own). Callbacks of one
 // subscription run one at a time, on one of the engine's threads, in each session's order; they
 // must not block. Lifetime: the destructor stops every session (SIGTERM, SIGKILL after the grace),
 // delivers their last events, and joins every thread; no agent process outlives the engine, even
@@ -28,8 +34,6 @@
 
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
-#include "messages/journal.hpp"
-#include "messages/subscription.hpp"
 
 namespace agentrt {
 
@@ -79,6 +83,9 @@ struct event_callbacks {
   // Subscriptions to every session only: the journal cannot write (a full disk: `error` says
   // so; the sessions keep running and what waits is written once it can), or can again.
   std::function<void(const journal_status&)> on_journal;
+  // A replay (subscribe with a journal, subscribe_after) is over: the events up to `last_seq`
+  // were the journaled ones; what follows is live.
+  std::function<void(const std::string& session_id, std::uint64_t last_seq)> on_replayed;
 };
 
 // The outcome of a command: ok, or the runtime's reason ("Session already running", ...).
@@ -86,6 +93,12 @@ struct command_result {
   bool ok = false;
   std::string error;
   explicit operator bool() const { return ok; }
+};
+
+// The same with the answer, meaningful when ok.
+template <class T>
+struct value_result : command_result {
+  T value{};
 };
 
 class engine {
@@ -97,7 +110,9 @@ class engine {
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
-  // Starts a session (or runs an ended one again).
+  // Starts a session (or runs an ended one again). A query that can be checked at once (an
+  // unknown provider, a providerConfig that is not a JSON object or names no bundled fake
+  // transcript, ...) is refused here with the reason.
   command_result start(query_command query);
   // A follow-up; an interrupt of the current turn; a stop.
   command_result prompt(const std::string& session_id, const std::string& text);
@@ -107,29 +122,32 @@ class engine {
   // resume; an empty text says "Continue.".
   command_result resume(const std::string& session_id, const std::string& text = {});
   // Live sessions, and with a journal the past ones (`interrupted`: live when their runtime died).
-  std::vector<session_info> list();
+  value_result<std::vector<session_info>> list();
   // What all sessions spent since the engine started (through nodes: the sum of theirs).
-  usage_totals totals();
+  value_result<usage_totals> totals();
+  // Waits until the session's run ends (done, error, stopped; `retrying` is not an end) and
+  // returns its last status; an error when it is unknown or `timeout` passed first.
+  value_result<status_change> wait(const std::string& session_id,
+                                   std::chrono::milliseconds timeout);
 
   // Calls `callbacks` for the events of one session, or of every session (present and future)
-  // for an empty id. Returns the subscription's id.
-  std::uint64_t subscribe(const std::string& session_id, event_callbacks callbacks);
+  // for an empty id; the value is the subscription's id. A session id need not have started:
+  // the subscription sees every event of it from its first (seq 1). One that has started is
+  // replayed from the journal first (on_replayed marks the end) when the engine keeps one;
+  // without a journal it is followed from now.
+  value_result<std::uint64_t> subscribe(const std::string& session_id, event_callbacks callbacks);
   // With a journal: the session's events numbered after `after_seq`, then its live ones, with no
-  // gap and no duplicate (a past session: the journaled ones only).
-  std::uint64_t subscribe_after(const std::string& session_id, std::uint64_t after_seq,
-                                event_callbacks callbacks);
+  // gap and no duplicate (a past session: the journaled ones only); on_replayed between them.
+  // Refused without a journal.
+  value_result<std::uint64_t> subscribe_after(const std::string& session_id,
+                                              std::uint64_t after_seq, event_callbacks callbacks);
   // Calls `on_totals` with the totals now, then whenever they changed (at most every 100 ms).
-  std::uint64_t subscribe_totals(std::function<void(const usage_totals&)> on_totals);
-  // The same for an actor of your own (of this engine's actor system(), or remote): it receives
-  // session_events, batches of agent_message, status_change, cost_update and log_line (with raw,
-  // also raw_line) in publishing order; caf::visit each event.
-  command_result subscribe(const std::string& session_id, caf::actor subscriber, bool raw = false);
-  // The actor system the engine runs on, for spawning such actors.
-  caf::actor_system& system();
+  value_result<std::uint64_t> subscribe_totals(std::function<void(const usage_totals&)> on_totals);
   // No callback of the subscription runs once this returns.
-  void unsubscribe(std::uint64_t subscription);
+  command_result unsubscribe(std::uint64_t subscription);
 
  private:
+  friend struct engine_access;  // agentrt/caf.hpp
   class impl;
   std::unique_ptr<impl> impl_;
 };

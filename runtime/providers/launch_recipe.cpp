@@ -1,5 +1,9 @@
 #include "runtime/providers/launch_recipe.hpp"
 
+#include <algorithm>
+
+#include "runtime/fake_agent/transcripts.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -202,6 +206,14 @@ std::variant<launch_plan, std::string> fake_plan(const query_command& q, const j
                                     {"delayMs", "--delay-ms", true},
                                     {"repeat", "--repeat", true}})
     if (auto err = add_option(key, flag, numeric); !err.empty()) return err;
+  if (auto it = config.find("transcript"); it != config.end() && it->is_string()) {
+    const auto& name = it->get_ref<const std::string&>();
+    const auto& bundled = fake::bundled_transcripts();
+    bool known =
+      std::any_of(bundled.begin(), bundled.end(), [&](const auto& t) { return t.name == name; });
+    if (!known && access(name.c_str(), R_OK) != 0)
+      return "providerConfig.transcript: no bundled transcript or file named " + name;
+  }
   if (auto it = config.find("misbehave"); it != config.end()) {
     json modes = it->is_array() ? *it : json::array({*it});
     for (const auto& mode : modes) {
@@ -248,9 +260,12 @@ const std::vector<std::string>& launchable_providers() {
 std::string default_fake_agent_path() {
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "agentrt-fake-agent";
-  std::string path{self, static_cast<std::size_t>(n)};
-  return path.substr(0, path.rfind('/') + 1) + "agentrt-fake-agent";
+  if (n > 0) {
+    std::string path{self, static_cast<std::size_t>(n)};
+    auto beside = path.substr(0, path.rfind('/') + 1) + "agentrt-fake-agent";
+    if (access(beside.c_str(), X_OK) == 0) return beside;
+  }
+  return "agentrt-fake-agent";  // looked up on PATH, as the other agents are
 }
 
 std::variant<launch_plan, std::string> plan_launch(const query_command& q,

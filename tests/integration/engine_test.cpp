@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <agentrt/agentrt.hpp>
+#include <agentrt/caf.hpp>
 #include <caf/all.hpp>
 
 #include <sys/mount.h>
@@ -89,8 +90,8 @@ TEST(Engine, CallbacksSeeEverySessionEventOneAtATime) {
 
 TEST(Engine, AnActorOfYourOwnCanSubscribe) {
   agentrt::engine engine{options()};
-  caf::scoped_actor self{engine.system()};
-  ASSERT_TRUE(engine.subscribe("", caf::actor{self}, true));
+  caf::scoped_actor self{agentrt::actor_system(engine)};
+  ASSERT_TRUE(agentrt::subscribe_actor(engine, "", caf::actor{self}, true));
   ASSERT_TRUE(engine.start(fake("act")));
   int raw = 0, messages = 0;
   bool done = false, raw_first = true;
@@ -124,8 +125,9 @@ TEST(Engine, CommandsReportTheRuntimesReasons) {
   EXPECT_EQ(again.error, "Session already running");
   EXPECT_EQ(engine.stop("nobody").error, "Session not found");
   auto list = engine.list();
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].session_id, "dup");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list.value.size(), 1u);
+  EXPECT_EQ(list.value[0].session_id, "dup");
 }
 
 TEST(Engine, UnsubscribedCallbacksAreNotCalledAndTheDestructorStopsSessions) {
@@ -134,9 +136,11 @@ TEST(Engine, UnsubscribedCallbacksAreNotCalledAndTheDestructorStopsSessions) {
     agentrt::engine engine{options()};
     recorder one;
     auto sub = engine.subscribe("", one.callbacks());
+    ASSERT_TRUE(sub);
     ASSERT_TRUE(engine.start(fake("h", R"({"misbehave":"hang"})")));
     ASSERT_TRUE(one.wait_for("h status running"));
-    engine.unsubscribe(sub);
+    ASSERT_TRUE(engine.unsubscribe(sub.value));
+    EXPECT_FALSE(engine.unsubscribe(sub.value)) << "once";
     std::size_t before;
     {
       std::lock_guard<std::mutex> g{one.mutex};
@@ -145,7 +149,7 @@ TEST(Engine, UnsubscribedCallbacksAreNotCalledAndTheDestructorStopsSessions) {
     ASSERT_TRUE(engine.stop("h"));
     ASSERT_TRUE(engine.start(fake("left", R"({"misbehave":"hang"})")));
     for (int i = 0; i < 500 && pid == 0; ++i) {
-      for (const auto& s : engine.list())
+      for (const auto& s : engine.list().value)
         if (s.session_id == "left") pid = s.pid;
       std::this_thread::sleep_for(10ms);
     }
@@ -184,7 +188,7 @@ std::size_t running_sessions(const agentrt::engine_options& o, int n) {
     }));
   }
   std::size_t running = 0;
-  for (const auto& s : engine.list()) running += s.status == agentrt::session_status::running;
+  for (const auto& s : engine.list().value) running += s.status == agentrt::session_status::running;
   return running;
 }
 
@@ -213,8 +217,9 @@ TEST(Engine, TotalsSumEveryRunOfEverySessionAndAreFollowedLive) {
   EXPECT_EQ(seen.back().input_tokens, 3 * 120u);
   lock.unlock();
   auto now = engine.totals();
-  EXPECT_NEAR(now.total_cost_usd, 3 * 0.0021, 1e-12);
-  for (const auto& s : engine.list()) {
+  ASSERT_TRUE(now);
+  EXPECT_NEAR(now.value.total_cost_usd, 3 * 0.0021, 1e-12);
+  for (const auto& s : engine.list().value) {
     if (s.session_id == "a") {
       EXPECT_NEAR(s.total_cost_usd, 2 * 0.0021, 1e-12) << "both runs";
     }
@@ -273,6 +278,131 @@ TEST(Engine, OnJournalTellsOfAFullDiskAndOfTheRecovery) {
     EXPECT_TRUE(saw(true));
   }
   umount2(dir.path().c_str(), MNT_DETACH);
+}
+
+TEST(Engine, ASubscriptionMadeBeforeTheStartSeesEveryEventFromTheFirst) {
+  agentrt::engine engine{options()};
+  std::mutex mutex;
+  std::vector<std::uint64_t> seqs;
+  agentrt::event_callbacks cb;
+  cb.on_status = [&](const agentrt::status_change& s) {
+    std::lock_guard<std::mutex> g{mutex};
+    seqs.push_back(s.seq);
+  };
+  cb.on_message = [&](const agentrt::agent_message& m) {
+    std::lock_guard<std::mutex> g{mutex};
+    seqs.push_back(m.seq);
+  };
+  auto sub = engine.subscribe("early", cb);
+  ASSERT_TRUE(sub) << sub.error;
+  ASSERT_TRUE(engine.start(fake("early")));
+  auto end = engine.wait("early", 10s);
+  ASSERT_TRUE(end) << end.error;
+  EXPECT_EQ(end.value.status, agentrt::session_status::done);
+  ASSERT_TRUE(engine.unsubscribe(sub.value));
+  std::lock_guard<std::mutex> g{mutex};
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.front(), 1u) << "starting, the first event";
+  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_LT(seqs[i - 1], seqs[i]);
+}
+
+TEST(Engine, WithAJournalASubscriptionToAStartedSessionReplaysItThenMarksTheEnd) {
+  agentrt::test::temp_dir dir;
+  auto o = options();
+  o.journal_dir = dir.path();
+  agentrt::engine engine{o};
+  ASSERT_TRUE(engine.start(fake("late")));
+  ASSERT_TRUE(engine.wait("late", 10s));
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::uint64_t> seqs;
+  std::uint64_t replayed = 0;
+  agentrt::event_callbacks cb;
+  cb.on_status = [&](const agentrt::status_change& s) {
+    std::lock_guard<std::mutex> g{mutex};
+    seqs.push_back(s.seq);
+  };
+  cb.on_replayed = [&](const std::string&, std::uint64_t last) {
+    std::lock_guard<std::mutex> g{mutex};
+    replayed = last;
+    changed.notify_all();
+  };
+  ASSERT_TRUE(engine.subscribe("late", cb));
+  std::unique_lock<std::mutex> lock{mutex};
+  ASSERT_TRUE(changed.wait_for(lock, 10s, [&] { return replayed > 0; }));
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.front(), 1u);
+  EXPECT_LE(seqs.back(), replayed);
+}
+
+TEST(Engine, CallsThatCannotWorkSaySo) {
+  agentrt::engine engine{options()};  // no journal
+  auto replay = engine.subscribe_after("x", 0, {});
+  EXPECT_FALSE(replay);
+  EXPECT_NE(replay.error.find("needs the journal"), std::string::npos) << replay.error;
+  EXPECT_FALSE(engine.unsubscribe(12345));
+  auto waited = engine.wait("nobody", 100ms);
+  EXPECT_FALSE(waited);
+  EXPECT_NE(waited.error.find("did not end within 100 ms"), std::string::npos) << waited.error;
+  EXPECT_TRUE(engine.list());
+  EXPECT_TRUE(engine.totals());
+}
+
+TEST(Engine, AQueryThatCanBeCheckedAtOnceIsRefusedByStart) {
+  agentrt::engine engine{options()};
+  auto not_json = engine.start(fake("a", "{not json"));
+  EXPECT_EQ(not_json.error, "query: providerConfig is not valid JSON");
+  auto transcript = engine.start(fake("b", R"({"transcript":"nosuch"})"));
+  EXPECT_EQ(transcript.error,
+            "query: providerConfig.transcript: no bundled transcript or file named nosuch");
+  auto q = fake("c");
+  q.provider = "nosuch";
+  EXPECT_EQ(engine.start(q).error, "query: unknown provider \"nosuch\"");
+  EXPECT_TRUE(engine.list().value.empty()) << "nothing was started";
+}
+
+// A callback that calls the engine gets an error at once; nothing waits for itself.
+TEST(Engine, CallingTheEngineFromACallbackFailsAtOnceInsteadOfHanging) {
+  agentrt::engine engine{options()};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::string> errors;
+  agentrt::event_callbacks cb;
+  cb.on_status = [&](const agentrt::status_change& s) {
+    if (s.status != agentrt::session_status::running) return;
+    auto listed = engine.list();
+    auto stopped = engine.stop(s.session_id);
+    auto subscribed = engine.subscribe("other", {});
+    std::lock_guard<std::mutex> g{mutex};
+    errors = {listed.error, stopped.error, subscribed.error};
+    changed.notify_all();
+  };
+  ASSERT_TRUE(engine.subscribe("", cb));
+  ASSERT_TRUE(engine.start(fake("re", R"({"misbehave":"hang"})")));
+  std::unique_lock<std::mutex> lock{mutex};
+  ASSERT_TRUE(changed.wait_for(lock, 10s, [&] { return !errors.empty(); }));
+  for (const auto& e : errors)
+    EXPECT_NE(e.find("called from inside a callback"), std::string::npos) << e;
+  lock.unlock();
+  EXPECT_TRUE(engine.stop("re"));
+}
+
+// Without engine_options::binaries, the fake agent is looked for on PATH too.
+TEST(Engine, TheFakeAgentIsFoundOnPath) {
+  std::string dir{AGENTRT_FAKE_AGENT_PATH};
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string old = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (dir + ":" + old).c_str(), 1);
+  {
+    agentrt::engine_options o;
+    o.stop_grace = 1000ms;
+    agentrt::engine engine{o};
+    ASSERT_TRUE(engine.start(fake("onpath")));
+    auto end = engine.wait("onpath", 10s);
+    ASSERT_TRUE(end) << end.error;
+    EXPECT_EQ(end.value.status, agentrt::session_status::done) << end.value.error;
+  }
+  setenv("PATH", old.c_str(), 1);
 }
 
 }  // namespace

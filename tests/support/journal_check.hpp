@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "messages/type_ids.hpp"
 #include "runtime/journal/journal_store.hpp"
 #include "support/runtime_harness.hpp"
 
