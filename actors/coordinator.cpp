@@ -492,6 +492,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](prompt_command& cmd) { return route(self, cmd); },
     [self](stop_command& cmd) { return route(self, cmd); },
     [self](interrupt_command& cmd) { return route(self, cmd); },
+    [self](end_input_command& cmd) { return route(self, cmd); },
     [self](resume_command& cmd) { return resume(self, cmd); },
     [self](replay_command& cmd) { return replay(self, cmd); },
     [self](const list_command&) { return list(self); },

@@ -34,6 +34,7 @@ struct message_adapter_state {
   std::string provider_session_id;          // the latest one told to the session
   adapters::adapter_output out;             // reused across lines
   std::optional<cost_update> pending_cost;  // the latest totals, not published yet
+  std::string last_stderr;                  // of the current run
 
   static inline const char* name = "message_adapter";
 };
@@ -168,7 +169,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       if (read.stream == output_stream::out)
         for (auto& line : read.lines) normalize_line(self, line);
       else
-        for (auto& line : read.lines) publish(self, log_line{{}, std::move(line), 0});
+        for (auto& line : read.lines) {
+          self->state.last_stderr = line.substr(0, 300);
+          publish(self, log_line{{}, std::move(line), 0});
+        }
       publish_pending_cost(self);
       send_batch(self);
       return lines_consumed{read.bytes};
@@ -187,7 +191,10 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
       publish_pending_cost(self);
       send_batch(self);
     },
-    [self](const output_drained& drained) { self->send(self->state.session, drained); },
+    [self](output_drained& drained) {
+      drained.last_stderr = std::exchange(self->state.last_stderr, {});
+      self->send(self->state.session, std::move(drained));
+    },
     [self](status_change& change) {
       publish(self, std::move(change));
       send_batch(self);

@@ -79,7 +79,7 @@ caf::behavior process_reader(reader_actor* self, caf::actor adapter,
     [self](const output_closed& closed) {
       split(self, closed.stream, nullptr);
       if (--self->state.open_streams > 0) return;
-      self->send(self->state.adapter, output_drained{self->state.generation});
+      self->send(self->state.adapter, output_drained{self->state.generation, {}});
       self->quit();
     },
     [self](const lines_consumed& consumed) { release(self, consumed.bytes); },

@@ -451,6 +451,12 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
     },
     [self](prompt_command& cmd) { return follow_up(self, std::move(cmd.prompt)); },
     [self](const interrupt_command&) { return interrupt(self); },
+    [self](const end_input_command&) {
+      auto& st = self->state;
+      if (auto child = current_child(self); child && st.run.takes_stdin_prompts)
+        child->close_input();
+      return command_ack{st.info.session_id};
+    },
     [self](const admission_reply& reply) { on_admission(self, reply); },
     [self](const recovery_tick& tick) { recover(self, tick); },
     [self](const watchdog_tick& tick) {
@@ -484,7 +490,8 @@ caf::behavior session(session_actor* self, caf::actor supervisor, query_command 
         self->delayed_send(self, st.env.policy.drain_grace, drain_tick{exited.generation});
     },
     [self](const output_drained& drained) {
-      if (current(self, drained.generation)) apply(self, self->state.run.state.on_drained());
+      if (current(self, drained.generation))
+        apply(self, self->state.run.state.on_drained(drained.last_stderr));
     },
     [self](const turn_event& turn) { apply(self, self->state.run.state.on_turn(turn)); },
     [self](provider_session_seen& seen) {

@@ -74,8 +74,9 @@ std::optional<session_status> session_state::on_output_resumed() {
   return status_ == session_status::stalled ? set(before_stall_) : std::nullopt;
 }
 
-std::optional<session_status> session_state::on_drained() {
+std::optional<session_status> session_state::on_drained(const std::string& last_stderr) {
   drained_ = true;
+  last_stderr_ = last_stderr;
   return settle();
 }
 
@@ -100,6 +101,7 @@ std::optional<session_status> session_state::settle() {
     signal_ > 0
       ? "the agent was killed by signal " + std::to_string(signal_) + " before its final result"
       : "the agent exited with code " + std::to_string(exit_code_) + " without a final result";
+  if (!last_stderr_.empty()) error_ += ": " + last_stderr_;
   return set(session_status::error);
 }
 

@@ -16,7 +16,7 @@
 //   last turn ended successfully   -> done
 //   the watchdog gave up on it     -> error ("stalled: ...")
 //   no final result                -> error ("exited with code N / killed by signal S without a
-//                                     final result")
+//                                     final result", and ": <its last stderr line>" if it wrote)
 
 #include <optional>
 #include <string>
@@ -67,7 +67,8 @@ class session_state {
   void on_stall_timeout(std::string why) { stall_error_ = std::move(why); }
   // Adds to the error of an ended run (why nothing follows it).
   void amend_error(const std::string& more) { error_ += more; }
-  std::optional<session_status> on_drained();
+  // `last_stderr`: the agent's last stderr line, added to the error of a run without a result.
+  std::optional<session_status> on_drained(const std::string& last_stderr = {});
 
  private:
   std::optional<session_status> set(session_status s);
@@ -89,6 +90,7 @@ class session_state {
   session_status before_stall_ = session_status::running;
   int exit_code_ = -1;
   int signal_ = -1;
+  std::string last_stderr_;
 };
 
 }  // namespace agentrt

@@ -451,6 +451,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
     },
     [self](stop_command& cmd) { return route(self, cmd); },
     [self](interrupt_command& cmd) { return route(self, cmd); },
+    [self](end_input_command& cmd) { return route(self, cmd); },
     [self](subscribe_command& cmd) { return subscription(self, cmd, true); },
     [self](unsubscribe_command& cmd) { return subscription(self, cmd, false); },
     [self](resume_command& cmd) { return resume(self, cmd); },

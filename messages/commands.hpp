@@ -53,6 +53,12 @@ struct interrupt_command {
   std::string session_id;
 };
 
+// No more prompts will come: an agent that reads them from stdin has it closed, and exits once
+// its turn is over (done); for any other, nothing changes. The CLI's, once a turn is idle.
+struct end_input_command {
+  std::string session_id;
+};
+
 // Ask for the session table. The reply is a session_list.
 struct list_command {};
 

@@ -30,6 +30,11 @@ typename Inspector::result_type inspect(Inspector& f, stop_command& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, end_input_command& x) {
+  return f(caf::meta::type_name("end_input_command"), x.session_id);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, interrupt_command& x) {
   return f(caf::meta::type_name("interrupt_command"), x.session_id);
 }

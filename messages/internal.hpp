@@ -84,13 +84,16 @@ typename Inspector::result_type inspect(Inspector& f, lines_consumed& x) {
 
 // Both pipes are closed and every line was handed on (process reader -> message adapter), then
 // published (message adapter -> session).
+// last_stderr (added by the message adapter): the run's last stderr line, which says why an
+// agent that ends without a result did.
 struct output_drained {
   std::uint64_t generation = 0;
+  std::string last_stderr;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, output_drained& x) {
-  return f(caf::meta::type_name("output_drained"), x.generation);
+  return f(caf::meta::type_name("output_drained"), x.generation, x.last_stderr);
 }
 
 // The agent's process was started (I/O layer -> session).

@@ -167,6 +167,24 @@ std::string to_text(const agent_message& m) {
   return "[" + m.session_id + "] " + m.type + ": " + shorten(body, 200);
 }
 
+std::string text_stream::on(const agent_message& m) {
+  json c = parse_content(m.content);
+  bool piece = (m.type == "text" || m.type == "thinking") && c.value("delta", false);
+  if (!piece) return close() + to_text(m) + "\n";
+  auto text = c.value("text", std::string{});
+  auto key = m.session_id + " " + m.type;
+  if (key == open_) return text;
+  std::string out = close() + "[" + m.session_id + "] " + m.type + ": " + text;
+  open_ = std::move(key);
+  return out;
+}
+
+std::string text_stream::close() {
+  if (open_.empty()) return {};
+  open_.clear();
+  return "\n";
+}
+
 std::string to_text(const status_change& s) {
   std::string text = "[" + s.session_id + "] status " + std::string{to_string(s.status)};
   if (s.exit_code >= 0) text += " (exit " + std::to_string(s.exit_code) + ")";

@@ -41,4 +41,21 @@ std::string to_text(const status_change& s);
 std::string to_text(const cost_update& c);
 std::string to_text(const log_line& l);
 
+// The readable output of a stream of events, as written: consecutive streamed pieces (`delta`) of
+// one session's text or thinking join into one paragraph (gemini streams its answer so) instead
+// of a line each; any other event closes the paragraph first. Not thread-safe.
+class text_stream {
+ public:
+  template <class Event>
+  std::string on(const Event& e) {
+    return close() + to_text(e) + "\n";
+  }
+  std::string on(const agent_message& m);
+  // What ends an open paragraph (a newline), or "".
+  std::string close();
+
+ private:
+  std::string open_;  // "<session> <type>" of the paragraph being written
+};
+
 }  // namespace agentrt

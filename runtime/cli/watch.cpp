@@ -54,9 +54,10 @@ std::map<std::string, session_outcome> watch_sessions(
   std::map<std::string, session_outcome> outcomes;
   std::size_t finished = 0;
   std::size_t drawn = 0;  // table lines on screen
-  auto print = [mode](const auto& event) {
+  text_stream text;
+  auto print = [mode, &text](const auto& event) {
     if (mode == output_mode::table) return;
-    std::cout << (mode == output_mode::json ? to_json_line(event) : to_text(event)) << '\n'
+    std::cout << (mode == output_mode::json ? to_json_line(event) + "\n" : text.on(event))
               << std::flush;
   };
   std::optional<usage_totals> totals;  // the runtime's, followed while the table is drawn
@@ -94,6 +95,9 @@ std::map<std::string, session_outcome> watch_sessions(
       },
       [&](const status_change& s) {
         print(s);
+        // The CLI has no more prompts: an interactive agent ends once its turn is idle.
+        if (s.status == session_status::idle && sessions.count(s.session_id) > 0)
+          self->send(supervisor, end_input_command{s.session_id});
         auto& o = seen(s.session_id);
         if (sessions.count(s.session_id) == 0 || !is_terminal(s.status)) {
           o.status = s;
@@ -123,6 +127,7 @@ std::map<std::string, session_outcome> watch_sessions(
       .receive([&](const usage_totals& now) { totals = now; }, [](const caf::error&) {});
     draw();
   }
+  std::cout << text.close() << std::flush;
   return outcomes;
 }
 

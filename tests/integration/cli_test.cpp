@@ -225,4 +225,14 @@ TEST(Cli, VersionFlagAndRunHelpNameEveryProvider) {
   EXPECT_NE(all.find("--session-id"), std::string::npos);
 }
 
+// The CLI has one prompt per session: an interactive agent is told so once its turn is idle.
+TEST(Cli, AnInteractiveRunEndsOnceItsTurnIsIdle) {
+  cli_process cli{{"run", "--provider-config", R"({"interactive":true})", "hi"}};
+  std::string all;
+  for (std::string line; cli.read_line(line);) all += line;
+  EXPECT_EQ(cli.wait_exit(), 0) << all;
+  EXPECT_NE(all.find("status idle"), std::string::npos) << all;
+  EXPECT_NE(all.find("status done (exit 0)"), std::string::npos) << all;
+}
+
 }  // namespace

@@ -160,6 +160,17 @@ TEST(SessionState, ANewTurnAfterAnInterruptCountsAgain) {
   EXPECT_EQ(s.error(), "API Error: 500");
 }
 
+TEST(SessionState, AnExitWithoutAResultSaysWhatTheAgentLastWroteOnStderr) {
+  session_state s;
+  s.on_spawned();
+  s.on_exited(2, -1);
+  EXPECT_EQ(s.on_drained("agentrt-fake-agent: no bundled transcript or file named x"),
+            session_status::error);
+  EXPECT_EQ(s.error(),
+            "the agent exited with code 2 without a final result: agentrt-fake-agent: no bundled "
+            "transcript or file named x");
+}
+
 }  // namespace
 
 TEST(SessionState, ASilentRunIsStalledUntilOutputComesAgain) {
