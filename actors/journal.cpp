@@ -183,7 +183,13 @@ caf::result<stored_session> stored_query(journal_actor* self, const stored_query
     if (auto why = store.owned_elsewhere(id); !why.empty())
       return make_error(errc::invalid_command, std::move(why));
     auto records = store.sessions(id);  // as a sweep of its dead owner left it
-    if (records.empty() && req.new_ok) return stored_session{};
+    if (records.empty() && req.new_ok) {
+      // Claimed at once, so that another runtime starting the same id now is refused.
+      store.claim(id);
+      if (auto why = store.owned_elsewhere(id); !why.empty())
+        return make_error(errc::invalid_command, std::move(why));
+      return stored_session{};
+    }
     if (records.empty()) return make_error(errc::session_not_found, "Session not found");
     stored_session out{std::move(records.front()), {}};
     if (req.new_ok) return out;

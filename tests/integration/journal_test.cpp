@@ -141,6 +141,21 @@ TEST(Journal, TwoRuntimesShareOneJournalEachOwningItsSessions) {
   ASSERT_TRUE(a.wait_terminal({"busy"}, 10s));
 }
 
+// Two runtimes that start one new id at the same moment: the first to ask the journal has it.
+TEST(Journal, ANewSessionIdIsClaimedSoThatASecondRuntimeIsRefusedIt) {
+  temp_dir dir;
+  auto first = journal::store::open(dir.path());
+  auto second = journal::store::open(dir.path());
+  EXPECT_EQ(second->owned_elsewhere("same"), "");
+  first->claim("same");
+  second->claim("same");  // too late: the record is the first's
+  EXPECT_EQ(first->owned_elsewhere("same"), "");
+  EXPECT_NE(second->owned_elsewhere("same").find("Session same is live in another agentrt"),
+            std::string::npos);
+  first.reset();  // its runtime ends: the record is nobody's now
+  EXPECT_EQ(second->owned_elsewhere("same"), "");
+}
+
 // A session's budget covers its runs in every runtime: its spending comes back from the journal.
 TEST(Journal, AResumedSessionKeepsItsSpendingAndItsBudgetAcrossARestart) {
   temp_dir dir;
