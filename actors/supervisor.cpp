@@ -258,13 +258,7 @@ void replay_past(supervisor_actor* self, const subscribe_command& cmd) {
     .then(
       [self, cmd](session_events& events) {
         std::uint64_t last = cmd.after_seq;
-        for (const auto& ev : events.events)
-          caf::visit(
-            [&](const auto& e) {
-              if constexpr (!std::is_same_v<std::decay_t<decltype(e)>, raw_line>)
-                last = std::max(last, e.seq);
-            },
-            ev);
+        for (const auto& ev : events.events) last = std::max(last, seq_of(ev));
         if (!events.events.empty()) self->send(cmd.subscriber, std::move(events));
         self->send(cmd.subscriber, replay_end{cmd.session_id, last});
       },

@@ -4,6 +4,8 @@
 
 #include <caf/variant.hpp>
 
+#include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "events.hpp"
@@ -19,5 +21,17 @@ using session_event = caf::variant<agent_message, status_change, cost_update, lo
 struct session_events {
   std::vector<session_event> events;
 };
+
+// An event's sequence number; 0 for a raw line, which has none.
+inline std::uint64_t seq_of(const session_event& ev) {
+  return caf::visit(
+    [](const auto& e) -> std::uint64_t {
+      if constexpr (std::is_same_v<std::decay_t<decltype(e)>, raw_line>)
+        return 0;
+      else
+        return e.seq;
+    },
+    ev);
+}
 
 }  // namespace agentrt

@@ -143,17 +143,6 @@ void normalized(protocol_actor* self, const Event& e) {
     write_normalized(self, e);
 }
 
-std::uint64_t seq_of(const session_event& ev) {
-  return caf::visit(
-    [](const auto& e) -> std::uint64_t {
-      if constexpr (std::is_same_v<std::decay_t<decltype(e)>, raw_line>)
-        return 0;
-      else
-        return e.seq;
-    },
-    ev);
-}
-
 void check_drained(protocol_actor* self) {
   auto& st = self->state;
   if (!st.draining || !st.drained.pending() || st.in_flight > 0) return;
