@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
-#include <regex>
+#include <optional>
 
 #include "adapters/emit.hpp"
 
@@ -69,9 +69,69 @@ double money(const std::string& text) {
 }
 
 // "1.2k" -> 1200
-std::uint64_t token_count(const std::string& number, const std::string& suffix) {
+std::uint64_t token_count(const std::string& number, bool thousands) {
   double n = std::strtod(number.c_str(), nullptr);
-  return static_cast<std::uint64_t>(n * (suffix.empty() ? 1 : 1000) + 0.5);
+  return static_cast<std::uint64_t>(n * (thousands ? 1000 : 1) + 0.5);
+}
+
+// Reads aider's fixed summary formats left to right; each step is false when the text does not
+// go on as expected.
+struct scanner {
+  std::string_view rest;
+
+  bool word(std::string_view w) {
+    if (rest.substr(0, w.size()) != w) return false;
+    rest.remove_prefix(w.size());
+    return true;
+  }
+  // At least `least` blanks.
+  bool blanks(std::size_t least = 0) {
+    std::size_t n = 0;
+    while (n < rest.size() && std::isspace(static_cast<unsigned char>(rest[n])) != 0) ++n;
+    rest.remove_prefix(n);
+    return n >= least;
+  }
+  bool number(std::string& out) {
+    std::size_t n = rest.find_first_not_of("0123456789.");
+    out = std::string{rest.substr(0, n)};
+    rest.remove_prefix(out.size());
+    return !out.empty();
+  }
+};
+
+struct token_summary {
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+};
+
+// "Tokens: 1.2k sent, 320 received." at the start of the line.
+std::optional<token_summary> parse_tokens(std::string_view line) {
+  scanner s{line};
+  std::string sent, received;
+  if (!s.word("Tokens:") || !s.blanks() || !s.number(sent)) return std::nullopt;
+  bool sent_k = s.word("k");
+  if (!s.blanks(1) || !s.word("sent,") || !s.blanks() || !s.number(received)) return std::nullopt;
+  bool received_k = s.word("k");
+  if (!s.blanks(1) || !s.word("received")) return std::nullopt;
+  return token_summary{token_count(sent, sent_k), token_count(received, received_k)};
+}
+
+struct cost_summary {
+  double message = 0;
+  double session = 0;
+};
+
+// "Cost: $0.0042 message, $0.0126 session" anywhere in the line.
+std::optional<cost_summary> parse_cost(std::string_view line) {
+  for (auto at = line.find("Cost:"); at != std::string_view::npos;
+       at = line.find("Cost:", at + 1)) {
+    scanner s{line.substr(at + 5)};
+    std::string message, session;
+    if (s.blanks() && s.word("$") && s.number(message) && s.blanks(1) && s.word("message,") &&
+        s.blanks() && s.word("$") && s.number(session) && s.blanks(1) && s.word("session"))
+      return cost_summary{money(message), money(session)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -127,28 +187,20 @@ void aider_adapter::content_line(std::string_view line, adapter_output& out) {
     turn_open_ = true;
     out.turn = turn_event{turn_event::started, {}, {}};
   }
-  static const std::regex tokens_line{
-    R"(^Tokens:\s*([0-9.]+)(k?)\s+sent,\s*([0-9.]+)(k?)\s+received)"};
-  static const std::regex cost_part{R"(Cost:\s*\$([0-9.]+)\s+message,\s*\$([0-9.]+)\s+session)"};
-  std::string text{line};
-  std::smatch tokens;
-  if (std::regex_search(text, tokens, tokens_line)) {
+  if (auto tokens = parse_tokens(line)) {
     expect_prompt_ = true;
-    std::uint64_t sent = token_count(tokens[1], tokens[2]);
-    std::uint64_t received = token_count(tokens[3], tokens[4]);
-    std::smatch cost;
-    bool priced = std::regex_search(text, cost, cost_part);
+    auto cost = parse_cost(line);
     // The session figure is aider's running total: taken as it is, never added up again.
-    if (priced) totals_.total_cost_usd = money(cost[2]);
-    totals_.input_tokens += sent;
-    totals_.output_tokens += received;
+    if (cost) totals_.total_cost_usd = cost->session;
+    totals_.input_tokens += tokens->sent;
+    totals_.output_tokens += tokens->received;
     ++totals_.turns;
     e.emit(e.event_id, "cost",
            {{"totalCostUsd", totals_.total_cost_usd},
-            {"messageCostUsd", priced ? money(cost[1]) : 0.0},
+            {"messageCostUsd", cost ? cost->message : 0.0},
             {"durationMs", 0},
-            {"inputTokens", sent},
-            {"outputTokens", received},
+            {"inputTokens", tokens->sent},
+            {"outputTokens", tokens->received},
             {"numTurns", 1},
             {"isError", false}});
     out.cost = totals_;
@@ -181,7 +233,7 @@ void aider_adapter::content_line(std::string_view line, adapter_output& out) {
            {{"toolUseId", e.event_id}, {"name", "Bash"}, {"input", {{"command", command}}}});
     return;
   }
-  e.emit_text(e.event_id, thinking_ ? "thinking" : "text", text + "\n", true);
+  e.emit_text(e.event_id, thinking_ ? "thinking" : "text", std::string{line} + "\n", true);
 }
 
 }  // namespace agentrt::adapters
