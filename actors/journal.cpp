@@ -29,6 +29,10 @@ struct pending_writes {
   std::size_t batch_bytes = 0;
   std::unordered_map<std::string, session_info> records;
   std::vector<std::pair<std::string, std::string>> queries;
+  // The credit of the batches until they are committed: the agents wait for the disk as they
+  // wait for the host. Not while writes fail: a full disk must not stop the agents, so batches
+  // wait in memory up to max_waiting_bytes instead.
+  std::vector<std::shared_ptr<const output_credit>> credits;
   journal_status status;
 
   ~pending_writes() {
@@ -40,7 +44,7 @@ struct pending_writes {
   }
   // False when the write failed (status says why); what failed waits for the next one.
   bool write();
-  void add(journal::stored_batch batch);
+  void add(journal::stored_batch batch, std::shared_ptr<const output_credit> credit);
 };
 
 struct journal_state {
@@ -70,17 +74,6 @@ bool deserialize(const std::string& blob, T& value) {
   return !source(value);
 }
 
-// The session and sequence number of an event; raw lines have none (0).
-struct event_key {
-  template <class Event>
-  std::pair<const std::string*, std::uint64_t> operator()(const Event& e) const {
-    if constexpr (std::is_same_v<Event, raw_line>)
-      return {&e.session_id, 0};
-    else
-      return {&e.session_id, e.seq};
-  }
-};
-
 bool pending_writes::write() {
   if (!store || (batches.empty() && records.empty() && queries.empty())) return true;
   std::vector<session_info> rows;
@@ -99,10 +92,12 @@ bool pending_writes::write() {
   batch_bytes = 0;
   records.clear();
   queries.clear();
+  credits.clear();
   return true;
 }
 
-void pending_writes::add(journal::stored_batch batch) {
+void pending_writes::add(journal::stored_batch batch, std::shared_ptr<const output_credit> credit) {
+  if (status.ok && credit) credits.push_back(std::move(credit));
   batch_bytes += batch.blob.size();
   batches.push_back(std::move(batch));
   std::size_t drop = 0;
@@ -125,6 +120,7 @@ void flush(journal_actor* self) {
   auto& st = self->state;
   bool was_ok = st.pending.status.ok;
   bool ok = st.pending.write();
+  if (!ok) st.pending.credits.clear();
   if (ok != was_ok && st.watcher) self->send(st.watcher, st.pending.status);
   if (!ok) schedule_tick(self, retry_interval);
 }
@@ -136,17 +132,34 @@ void schedule_flush(journal_actor* self) {
   schedule_tick(self, st.flush_interval);
 }
 
+// The events of a batch without its raw lines, as a session_events blob. The batch is the
+// subscribers' shared message: it is read, not changed.
+std::string serialize_numbered(const std::vector<session_event>& events, std::size_t count) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  (void)sink.begin_sequence(count);
+  for (const auto& ev : events)
+    if (seq_of(ev) != 0) (void)sink(const_cast<session_event&>(ev));
+  (void)sink.end_sequence();
+  return {buf.begin(), buf.end()};
+}
+
 // A batch is one session's (the message adapter publishes them), and journaled as it came.
-void record(journal_actor* self, session_events& batch) {
-  auto& st = self->state;
-  auto& events = batch.events;
-  events.erase(std::remove_if(events.begin(), events.end(),
-                              [](auto& ev) { return caf::visit(event_key{}, ev).second == 0; }),
-               events.end());
-  if (events.empty()) return;
-  auto [id, first] = caf::visit(event_key{}, events.front());
-  auto last = caf::visit(event_key{}, events.back()).second;
-  st.pending.add({*id, first, last, serialize(batch)});
+void record(journal_actor* self, const session_events& batch) {
+  const session_event* first = nullptr;
+  const session_event* last = nullptr;
+  std::size_t count = 0;
+  for (const auto& ev : batch.events)
+    if (seq_of(ev) != 0) {
+      first = first != nullptr ? first : &ev;
+      last = &ev;
+      ++count;
+    }
+  if (count == 0) return;
+  auto id = caf::visit([](const auto& e) { return e.session_id; }, *first);
+  self->state.pending.add(
+    {std::move(id), seq_of(*first), seq_of(*last), serialize_numbered(batch.events, count)},
+    batch.credit);
   schedule_flush(self);
 }
 
@@ -164,8 +177,7 @@ caf::result<session_events> replay(journal_actor* self, const replay_request& re
                                                    std::to_string(stored.first_seq) + " of " +
                                                    req.session_id + " are unreadable");
       for (auto& ev : batch.events)
-        if (auto seq = caf::visit(event_key{}, ev).second;
-            seq > req.after_seq && seq <= req.up_to_seq)
+        if (auto seq = seq_of(ev); seq > req.after_seq && seq <= req.up_to_seq)
           out.events.push_back(std::move(ev));
     }
   } catch (const std::exception& e) {
@@ -216,7 +228,7 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
   st.pending.store = std::move(store);
   st.flush_interval = flush_interval;
   return {
-    [self](session_events& batch) { record(self, batch); },
+    [self](const session_events& batch) { record(self, batch); },
     [self](session_info& info) {
       auto id = info.session_id;
       self->state.pending.records[id] = std::move(info);

@@ -29,7 +29,8 @@ struct message_adapter_state {
   std::vector<replaying_subscriber> replaying;
   std::unique_ptr<adapters::provider_adapter> adapter;
   subscriber_set subscribers;
-  std::vector<session_event> batch;  // published, not sent yet
+  std::vector<session_event> batch;                   // published, not sent yet
+  std::shared_ptr<const output_credit> batch_credit;  // of the lines `batch` was made of
   std::uint64_t seq = 0;
   std::string provider_session_id;          // the latest one told to the session
   adapters::adapter_output out;             // reused across lines
@@ -53,8 +54,9 @@ void publish(adapter_actor* self, Event ev) {
 void send_batch(adapter_actor* self) {
   auto& st = self->state;
   if (st.batch.empty()) return;
-  for (auto& r : st.replaying) r.held.push_back(session_events{st.batch});
-  st.subscribers.send(self, session_events{std::exchange(st.batch, {})});
+  session_events events{std::exchange(st.batch, {}), std::move(st.batch_credit)};
+  for (auto& r : st.replaying) r.held.push_back(events);
+  st.subscribers.send(self, std::move(events));
 }
 
 // Cost totals are cumulative, so only the latest of a batch of lines is worth telling: it is
@@ -126,7 +128,7 @@ void add_subscriber(adapter_actor* self, const subscribe_command& cmd) {
       [self, who, last](const caf::error& err) {
         auto failure = adapters::make_error_message("replay failed: " + error_text(err));
         failure.session_id = self->state.session_id;
-        finish_replay(self, who, session_events{{std::move(failure)}}, last);
+        finish_replay(self, who, session_events{{std::move(failure)}, nullptr}, last);
       });
 }
 
@@ -174,8 +176,8 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
           publish(self, log_line{{}, std::move(line), 0});
         }
       publish_pending_cost(self);
+      self->state.batch_credit = std::move(read.credit);
       send_batch(self);
-      return lines_consumed{read.bytes};
     },
     [self](const oversize_line& skipped) {
       publish(self,

@@ -10,7 +10,7 @@
 // Receives: output_lines, oversize_line, output_drained (from the process reader), status_change
 // and run_started (from the session), subscribe_command / unsubscribe_command.
 // Sends: turn_event, cost_update, provider_session_seen (from every line that carries a new one),
-// output_drained to the session; lines_consumed to the reader.
+// output_drained to the session.
 
 #include <caf/fwd.hpp>
 

@@ -25,19 +25,31 @@ struct process_reader_state {
 
 using reader_actor = caf::stateful_actor<process_reader_state>;
 
-void release(reader_actor* self, std::uint64_t bytes) {
-  if (bytes == 0) return;
-  if (auto child = self->state.child->get()) child->release(bytes);
+// The read bytes' credit, returned to the agent when the last holder lets go of it: the
+// adapter, then every subscriber that keeps the events made of them.
+class pipe_credit final : public output_credit {
+ public:
+  pipe_credit(std::shared_ptr<process::running_agent> child, std::uint64_t bytes)
+      : child_(std::move(child)), bytes_(bytes) {}
+  ~pipe_credit() override { child_->release(bytes_); }
+
+ private:
+  std::shared_ptr<process::running_agent> child_;
+  std::uint64_t bytes_;
+};
+
+std::shared_ptr<const output_credit> credit_for(reader_actor* self, std::uint64_t bytes) {
+  auto child = bytes > 0 ? self->state.child->get() : nullptr;
+  if (!child) return nullptr;
+  return std::make_shared<pipe_credit>(std::move(child), bytes);
 }
 
-// Sends the lines collected so far; the batch carries `credit` bytes of pipe credit, which is
-// released at once when there is nothing to send.
-void flush(reader_actor* self, output_lines& batch, std::uint64_t credit) {
-  if (batch.lines.empty()) {
-    release(self, credit);
-    return;
-  }
-  batch.bytes = credit;
+// Sends the lines collected so far with the credit of `bytes`; without lines the credit goes back
+// at once.
+void flush(reader_actor* self, output_lines& batch, std::uint64_t bytes) {
+  auto credit = credit_for(self, bytes);
+  if (batch.lines.empty()) return;
+  batch.credit = std::move(credit);
   self->send(self->state.adapter, std::move(batch));
   batch.lines.clear();
 }
@@ -46,7 +58,7 @@ void flush(reader_actor* self, output_lines& batch, std::uint64_t credit) {
 // stream order.
 void split(reader_actor* self, output_stream stream, const std::string* bytes) {
   auto& st = self->state;
-  output_lines batch{stream, {}, 0};
+  output_lines batch{stream, {}, nullptr};
   auto on_line = [&](std::string_view line) { batch.lines.emplace_back(line); };
   auto on_oversize = [&](std::size_t length) {
     flush(self, batch, 0);
@@ -82,7 +94,6 @@ caf::behavior process_reader(reader_actor* self, caf::actor adapter,
       self->send(self->state.adapter, output_drained{self->state.generation, {}});
       self->quit();
     },
-    [self](const lines_consumed& consumed) { release(self, consumed.bytes); },
   };
 }
 

@@ -164,7 +164,7 @@ void launch_run(session_actor* self) {
   st.run.takes_stdin_prompts = launch.takes_stdin_prompts;
   st.run.stop_input = launch.stop_input;
   for (const auto& warning : launch.warnings)
-    self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, 0});
+    self->send(st.adapter, output_lines{output_stream::err, {"agentrt: " + warning}, nullptr});
   st.child->set(nullptr);
   auto reader = spawn_process_reader(self, st.adapter, st.child, st.env.policy.max_line_bytes,
                                      st.info.generation);

@@ -32,7 +32,7 @@ void subscriber_set::remove(const caf::actor_addr& who) {
 }
 
 session_events subscriber_set::without_raw_lines(const session_events& batch) {
-  session_events plain;
+  session_events plain{{}, batch.credit};
   for (const auto& ev : batch.events)
     if (!caf::holds_alternative<raw_line>(ev)) plain.events.push_back(ev);
   return plain;

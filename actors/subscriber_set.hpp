@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/make_message.hpp>
 
 #include <utility>
 #include <vector>
@@ -21,8 +22,9 @@ class subscriber_set {
   void remove(const caf::actor_addr& who);
   bool wants_raw() const { return !raw_.empty(); }
 
-  // One message to each: `batch` without its raw lines to those that did not ask for them;
-  // copies for all but the last, which gets the batch itself.
+  // One message to each: `batch` without its raw lines to those that did not ask for them. The
+  // subscribers of each kind share one message (a handler taking it by const reference copies
+  // nothing), and with it the batch's credit.
   template <class Self>
   void send(Self* self, session_events batch) const {
     if (!plain_.empty())
@@ -36,8 +38,9 @@ class subscriber_set {
  private:
   template <class Self>
   static void send_to(Self* self, const std::vector<caf::actor>& to, session_events batch) {
-    for (std::size_t i = 0; i + 1 < to.size(); ++i) self->send(to[i], batch);
-    if (!to.empty()) self->send(to.back(), std::move(batch));
+    if (to.empty()) return;
+    auto shared = caf::make_message(std::move(batch));
+    for (const auto& who : to) self->send(who, shared);
   }
 
   std::vector<caf::actor> plain_;

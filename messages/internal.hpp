@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/batch.hpp"
 #include "messages/events.hpp"
 
 namespace agentrt {
@@ -35,17 +36,17 @@ typename Inspector::result_type inspect(Inspector& f, output_closed& x) {
   return f(caf::meta::type_name("output_closed"), x.stream);
 }
 
-// Complete lines of one stream (process reader -> message adapter). `bytes` is the pipe credit
-// the batch holds; the adapter returns it with lines_consumed once the lines are published.
+// Complete lines of one stream (process reader -> message adapter), with the pipe credit of the
+// bytes they came from, which the adapter hands on with the events it makes of them.
 struct output_lines {
   output_stream stream = output_stream::out;
   std::vector<std::string> lines;
-  std::uint64_t bytes = 0;
+  std::shared_ptr<const output_credit> credit;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, output_lines& x) {
-  return f(caf::meta::type_name("output_lines"), x.stream, x.lines, x.bytes);
+  return f(caf::meta::type_name("output_lines"), x.stream, x.lines);
 }
 
 // The unterminated rest of stdout after a read, when short (process reader -> message adapter):
@@ -70,16 +71,6 @@ struct oversize_line {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, oversize_line& x) {
   return f(caf::meta::type_name("oversize_line"), x.stream, x.length, x.limit);
-}
-
-// Credit returned to the process reader (message adapter -> process reader).
-struct lines_consumed {
-  std::uint64_t bytes = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, lines_consumed& x) {
-  return f(caf::meta::type_name("lines_consumed"), x.bytes);
 }
 
 // Both pipes are closed and every line was handed on (process reader -> message adapter), then

@@ -78,6 +78,7 @@ runtime_options to_runtime(const engine_options& opts) {
   r.policy.watchdog.action = opts.restart_stalled ? stall_action::restart : stall_action::stop;
   r.policy.restart.max_restarts = opts.max_restarts;
   r.policy.restart.max_retries = opts.max_retries;
+  r.host.buffer_budget_bytes = opts.max_buffered_bytes;
   r.launch.binaries = opts.binaries;
   r.scheduler_threads = opts.threads;
   for (const auto& text : opts.nodes) {
@@ -142,7 +143,9 @@ class engine::impl {
       result.error = reentry_error;
       return result;
     }
-    cmd.subscriber = rt.system().spawn(behavior, std::move(callbacks));
+    // A thread of its own: a callback that takes long holds back the sessions it follows (their
+    // agents wait for it), not the scheduler and with it every other session.
+    cmd.subscriber = rt.system().spawn<caf::detached>(behavior, std::move(callbacks));
     auto actor = cmd.subscriber;
     if (auto acked = ask(std::move(cmd)); !acked) {
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);

@@ -18,10 +18,12 @@
 // Thread-safety: every member function may be called from any thread. From inside a callback a
 // call would wait for the thread it runs on: it fails at once instead ("called from inside a
 // callback ..."; do the work on a thread of your own). Callbacks of one
-// subscription run one at a time, on one of the engine's threads, in each session's order; they
-// must not block. Lifetime: the destructor stops every session (SIGTERM, SIGKILL after the grace),
-// delivers their last events, and joins every thread; no agent process outlives the engine, even
-// when the host process is killed.
+// subscription run one at a time, on a thread of the subscription's own, in each session's order.
+// One that takes long holds back the agents of the sessions it follows (their output waits for
+// it, and they wait on their pipes, as on a slow terminal: engine_options::max_buffered_bytes),
+// and nothing else. Lifetime: the destructor stops every session (SIGTERM, SIGKILL after the
+// grace), delivers their last events, and joins every thread; no agent process outlives the engine,
+// even when the host process is killed.
 
 #include <chrono>
 #include <cstdint>
@@ -72,6 +74,10 @@ struct engine_options {
   // either off.
   int max_restarts = 0;
   int max_retries = 3;
+  // Agents' output read and not yet handed to the subscribers' callbacks (and, with a journal,
+  // committed), of all sessions together. Beyond it the agents' pipes are not read until the
+  // callbacks return: a slow callback slows the agents instead of growing the heap.
+  std::size_t max_buffered_bytes = std::size_t{32} << 20;
 };
 
 // What a subscription is told. Unset members are not called.

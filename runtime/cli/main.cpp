@@ -64,6 +64,7 @@ struct session_flags {
   double max_total_usd = 0;
   int max_restarts = agentrt::restart_policy{}.max_restarts;
   int max_retries = agentrt::restart_policy{}.max_retries;
+  std::size_t max_buffered_mb = agentrt::process::process_host_options{}.buffer_budget_bytes >> 20;
 };
 
 void add_state_dir_option(CLI::App* cmd, std::string& dir) {
@@ -127,6 +128,13 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
                  "0: none")
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
+  cmd
+    ->add_option("--max-buffered-mb", flags.max_buffered_mb,
+                 "Agents' output read and not yet handed on (to the host, the journal), in MiB, "
+                 "of all sessions together: beyond it the agents' pipes are not read (they wait "
+                 "as on a terminal) until the host takes what is buffered")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
 }
 
 void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
@@ -138,6 +146,7 @@ void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   watchdog.action = stall_actions.at(flags.on_stall);
   runtime.policy.restart.max_restarts = flags.max_restarts;
   runtime.policy.restart.max_retries = flags.max_retries;
+  runtime.host.buffer_budget_bytes = flags.max_buffered_mb << 20;
   auto& policy = runtime.admission;
   policy.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& text : flags.per_provider) {

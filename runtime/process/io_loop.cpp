@@ -34,8 +34,10 @@ bool child_handle::signal_group(int sig) {
 
 void child_handle::release(std::size_t bytes) {
   std::size_t after = unconsumed_.fetch_sub(bytes) - bytes;
-  if (!paused_.load()) return;
-  if (auto loop = loop_.lock(); loop && after <= loop->window() / 2) loop->resume(this);
+  auto loop = loop_.lock();
+  if (!loop) return;
+  loop->returned(bytes);
+  if (paused_.load() && after <= loop->share() / 2) loop->resume(this);
 }
 
 void child_handle::close_output() {
@@ -50,10 +52,12 @@ void child_handle::close_input() {
   if (auto loop = loop_.lock()) loop->close_input(this);
 }
 
-io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, death_guard* guard,
-                 agent_cgroups* cgroups)
+io_loop::io_loop(std::size_t chunk_bytes, std::size_t window_bytes, std::size_t budget_bytes,
+                 death_guard* guard, agent_cgroups* cgroups)
     : chunk_(chunk_bytes),
-      window_(window_bytes),
+      window_(std::max(window_bytes, chunk_bytes)),
+      budget_(std::max(budget_bytes, chunk_bytes)),
+      share_(std::clamp(budget_ / 4, chunk_, window_)),
       guard_(guard),
       cgroups_(cgroups),
       buffer_(chunk_bytes) {
@@ -101,6 +105,12 @@ void io_loop::add(std::shared_ptr<child_handle> handle, launched_child fds,
 
 void io_loop::resume(child_handle* handle) {
   post_to(command::resume, handle);
+}
+
+void io_loop::returned(std::size_t bytes) {
+  std::size_t after = buffered_.fetch_sub(bytes) - bytes;
+  if (gated_.load() && after <= budget_ / 2 && !ungate_posted_.exchange(true))
+    post(command{command::ungate, {}, nullptr, {}, {}, {}});
 }
 
 void io_loop::close_output(child_handle* handle) {
@@ -176,12 +186,10 @@ void io_loop::run() {
     }
     // A child whose fds are all closed is freed only now: later events of this batch may still
     // point at it.
-    for (auto it = children_.begin(); it != children_.end();) {
-      const auto& w = *it->second;
-      if (std::all_of(std::begin(w.fds), std::end(w.fds), [](int fd) { return fd < 0; }))
-        it = children_.erase(it);
-      else
-        ++it;
+    if (!closed_.empty()) {
+      for (auto* h : closed_) children_.erase(h);
+      closed_.clear();
+      update_share();
     }
   }
 }
@@ -203,7 +211,9 @@ void io_loop::apply(command& c) {
         ev.data.ptr = &w->tags[i];
         epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, w->fds[i], &ev);
       }
+      if (gated_.load()) set_paused(*w, true);
       children_.emplace(w->handle.get(), std::move(w));
+      update_share();
       break;
     }
     case command::write_input:
@@ -220,9 +230,11 @@ void io_loop::apply(command& c) {
       }
       break;
     case command::resume:
-      if (auto* w = find(c.target);
-          w != nullptr && w->paused && w->handle->unconsumed_.load() < window_)
+      if (auto* w = find(c.target); w != nullptr && w->paused && may_read(*w, share()))
         set_paused(*w, false);
+      break;
+    case command::ungate:
+      ungate();
       break;
     case command::close_output:
       if (auto* w = find(c.target)) {
@@ -279,9 +291,11 @@ void io_loop::read_pipe(watched& w, slot which) {
   ssize_t n = read(fd, buffer_.data(), chunk_);
   if (n > 0) {
     w.handle->unconsumed_.fetch_add(static_cast<std::size_t>(n));
+    buffered_.fetch_add(static_cast<std::size_t>(n));
     w.observer->on_output(static_cast<pipe_stream>(which),
                           std::string(buffer_.data(), static_cast<std::size_t>(n)));
-    if (!w.paused && w.handle->unconsumed_.load() >= window_) set_paused(w, true);
+    if (!gated_.load() && buffered_.load() >= budget_) gate();
+    if (!w.paused && !may_read(w, share())) set_paused(w, true);
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -304,7 +318,35 @@ void io_loop::set_paused(watched& w, bool paused) {
   w.paused = paused;
   w.handle->paused_.store(paused);
   // Credit returned between the read and the store above must not be missed.
-  if (paused && w.handle->unconsumed_.load() <= window_ / 2) set_paused(w, false);
+  if (paused && may_read(w, share() / 2 + 1)) set_paused(w, false);
+}
+
+bool io_loop::may_read(const watched& w, std::size_t limit) const {
+  return !gated_.load() && w.handle->unconsumed_.load() < limit;
+}
+
+// Every pipe stops being read until the children's unreleased bytes are half the budget.
+void io_loop::gate() {
+  gated_.store(true);
+  for (auto& [key, w] : children_)
+    if (!w->paused) set_paused(*w, true);
+  // Released between the read and the store above: returned() saw no gate.
+  if (buffered_.load() <= budget_ / 2) ungate();
+}
+
+void io_loop::ungate() {
+  ungate_posted_.store(false);
+  if (!gated_.load() || buffered_.load() > budget_ / 2) return;
+  gated_.store(false);
+  for (auto& [key, w] : children_)
+    if (w->paused && may_read(*w, share())) set_paused(*w, false);
+}
+
+// The budget divided among the live children, at least four ways (a child whose output is not
+// taken leaves room for others), at least one read and at most the window.
+void io_loop::update_share() {
+  std::size_t n = std::max<std::size_t>(children_.size(), 4);
+  share_.store(std::clamp(budget_ / n, chunk_, window_));
 }
 
 void io_loop::close_slot(watched& w, slot which) {
@@ -316,6 +358,8 @@ void io_loop::close_slot(watched& w, slot which) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
   fd = -1;
+  if (std::all_of(std::begin(w.fds), std::end(w.fds), [](int f) { return f < 0; }))
+    closed_.push_back(w.handle.get());
   if (which == slot::out || which == slot::err)
     w.observer->on_output_closed(static_cast<pipe_stream>(which));
 }

@@ -19,8 +19,8 @@ class process_host::impl {
     if (opts.use_cgroups) cgroups_ = std::make_unique<agent_cgroups>();
     std::string tree = cgroups_ ? cgroups_->root() : std::string{};
     if (opts.use_guardian) guard_ = std::make_unique<death_guard>(tree);
-    loop_ = std::make_shared<io_loop>(opts.read_chunk_bytes, opts.flow_window_bytes, guard_.get(),
-                                      cgroups_.get());
+    loop_ = std::make_shared<io_loop>(opts.read_chunk_bytes, opts.flow_window_bytes,
+                                      opts.buffer_budget_bytes, guard_.get(), cgroups_.get());
     loop_->start();
     // PR_SET_PDEATHSIG fires when the thread that forked a child ends: this thread lives as long
     // as the host.

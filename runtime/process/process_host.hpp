@@ -60,7 +60,10 @@ class child_handle final : public running_agent {
 
 struct process_host_options {
   std::size_t read_chunk_bytes = 64 * 1024;
-  std::size_t flow_window_bytes = 1024 * 1024;  // unconsumed bytes per child before pausing
+  // Output read from the children and not yet released (runtime/process/io_loop.hpp): at most
+  // this much per child, and this much of all children together.
+  std::size_t flow_window_bytes = 1024 * 1024;
+  std::size_t buffer_budget_bytes = std::size_t{32} << 20;
   bool use_guardian = true;
   bool use_cgroups = true;  // a cgroup per child, where the machine allows it
 };

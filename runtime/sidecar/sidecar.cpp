@@ -63,6 +63,8 @@ struct protocol_state {
   std::size_t in_flight = 0;  // commands sent and not answered yet
   std::size_t max_line_bytes = 0;
   std::string output;  // lines not written yet
+  // The credit of the batches whose lines are in `output`: the agents wait for the host to read.
+  std::vector<std::shared_ptr<const output_credit>> credit_held;
   bool flush_queued = false;
   bool output_closed = false;  // the host closed stdout: nothing more is kept for it
 
@@ -85,6 +87,7 @@ void write_output(protocol_actor* self) {
   auto& st = self->state;
   if (!st.output_closed && !write_all(st.output)) st.output_closed = true;
   st.output.clear();
+  st.credit_held.clear();
 }
 
 // `append_line` writes one line, without its newline, at the end of the buffer it is given.
@@ -363,6 +366,8 @@ caf::behavior protocol(protocol_actor* self, caf::actor supervisor, const sideca
     [self](const session_events& batch) {
       for (const auto& ev : batch.events)
         caf::visit([self](const auto& e) { on_event(self, e); }, ev);
+      if (batch.credit && !self->state.output.empty())
+        self->state.credit_held.push_back(batch.credit);
     },
     [self](const drain_request&) -> caf::result<command_ack> {
       auto& st = self->state;

@@ -86,8 +86,15 @@ TEST(Journal, ALateSubscriberGetsTheReplayThenTheLiveStreamWithNoGapAndNoDuplica
   ASSERT_FALSE(late.error) << error_text(late.error);
   ASSERT_FALSE(early.sessions["late"].terminal())
     << "the session ended before the late subscriber came";
-  ASSERT_TRUE(early.wait_terminal({"late"}, 30s));
-  ASSERT_TRUE(late.wait_terminal({"late"}, 10s));
+  // Both read as it runs: a subscriber that reads nothing holds back the agent (flow control).
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline &&
+       !(early.sessions["late"].terminal() && late.sessions["late"].terminal());) {
+    early.wait_terminal({"late"}, 20ms);
+    late.wait_terminal({"late"}, 20ms);
+  }
+  ASSERT_TRUE(early.sessions["late"].terminal());
+  ASSERT_TRUE(late.sessions["late"].terminal());
   std::vector<std::uint64_t> expected;
   for (auto seq : early.sessions["late"].seqs)
     if (seq > 3) expected.push_back(seq);

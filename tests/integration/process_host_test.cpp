@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -221,6 +222,69 @@ TEST(ProcessHost, StopsReadingWhileCreditIsHeldAndLosesNothing) {
   std::size_t lines = 0;
   for (char c : obs->out_) lines += c == '\n';
   EXPECT_EQ(lines, 100002u) << "init, 100000 repeated lines, result";
+}
+
+std::size_t lines_in(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// Many children, each below its own share, together reach the budget: no pipe is read then.
+TEST(ProcessHost, TheBudgetOfAllChildrenStopsEveryReadUntilCreditReturns) {
+  process_host_options opts;
+  opts.buffer_budget_bytes = 256 * 1024;  // each child's share is one read chunk (64 KiB)
+  process_host host{opts};
+  std::vector<std::shared_ptr<recording_observer>> held;
+  for (int i = 0; i < 16; ++i) {
+    held.push_back(std::make_shared<recording_observer>(/*hold_credit=*/true));
+    host.spawn(fake({"--transcript", "hello", "--repeat", "2000"}), held.back());
+  }
+  auto total = [&] {
+    std::size_t sum = 0;
+    for (auto& o : held) sum += o->out_size();
+    return sum;
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       total() < opts.buffer_budget_bytes && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_GE(total(), opts.buffer_budget_bytes);
+  std::this_thread::sleep_for(300ms);
+  std::size_t seen = total();
+  EXPECT_LE(seen, opts.buffer_budget_bytes + opts.read_chunk_bytes)
+    << "one read may cross the budget, the next waits";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(total(), seen) << "nothing is read while the budget is spent";
+
+  for (auto& o : held) o->release_all();
+  for (auto& o : held) {
+    ASSERT_TRUE(o->wait_done());
+    EXPECT_EQ(o->code_, 0);
+    EXPECT_EQ(lines_in(o->out_), 2002u) << "init, 2000 repeated lines, result";
+  }
+}
+
+// A child whose output is not taken holds its share of the budget, not all of it: the others run.
+TEST(ProcessHost, AChildThatIsNotReadHoldsItsShareNotTheBudget) {
+  process_host_options opts;
+  opts.buffer_budget_bytes = 512 * 1024;
+  process_host host{opts};
+  auto stuck = std::make_shared<recording_observer>(/*hold_credit=*/true);
+  host.spawn(fake({"--transcript", "hello", "--repeat", "100000"}), stuck);
+  ASSERT_TRUE(stuck->wait([](auto& o) { return !o.out_.empty(); }));
+  std::vector<std::shared_ptr<recording_observer>> others;
+  for (int i = 0; i < 3; ++i) {
+    others.push_back(std::make_shared<recording_observer>());
+    host.spawn(fake({"--transcript", "hello", "--repeat", "5000"}), others.back());
+  }
+  for (auto& o : others) {
+    ASSERT_TRUE(o->wait_done());
+    EXPECT_EQ(lines_in(o->out_), 5002u);
+  }
+  EXPECT_FALSE(stuck->exited_);
+  EXPECT_LE(stuck->out_size(), opts.buffer_budget_bytes / 4 + opts.read_chunk_bytes)
+    << "a share is at most a quarter of the budget";
+  stuck->release_all();
+  ASSERT_TRUE(stuck->wait_done());
+  EXPECT_EQ(lines_in(stuck->out_), 100002u);
 }
 
 TEST(ProcessHost, SignalGroupReachesGrandchildrenAndLeftoversDieWithTheLeader) {
