@@ -48,6 +48,27 @@ class child_slot {
   std::atomic<bool> wake_{false};
 };
 
+// The credit of bytes read from a run's pipes (the process reader makes it), and of what the
+// message adapter made of them in memory (charge): returned to the agent when the last holder of
+// the batch lets go of it.
+class pipe_credit final : public output_credit {
+ public:
+  pipe_credit(std::shared_ptr<process::running_agent> child, std::uint64_t bytes)
+      : child_(std::move(child)), bytes_(bytes) {}
+  ~pipe_credit() override { child_->release(bytes_); }
+
+  std::uint64_t bytes() const { return bytes_; }
+  // By the adapter, before the batch is shared.
+  void charge(std::uint64_t more) {
+    child_->charge(more);
+    bytes_ += more;
+  }
+
+ private:
+  std::shared_ptr<process::running_agent> child_;
+  std::uint64_t bytes_;
+};
+
 class child_bridge final : public process::agent_observer {
  public:
   child_bridge(caf::actor session, caf::actor reader, std::uint64_t generation,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <unordered_map>
 
 #include "actors/unexpected.hpp"
@@ -14,7 +15,7 @@ namespace agentrt {
 
 namespace {
 
-// More pending batches than this are written at once, not at the next tick.
+// More batches than this waiting for the next tick are written at once.
 constexpr std::size_t max_pending_batches = 2048;
 // While writes fail (a full disk), they are tried again this often ...
 constexpr auto retry_interval = std::chrono::seconds{1};
@@ -25,14 +26,16 @@ constexpr std::size_t max_waiting_bytes = std::size_t{64} << 20;
 // What waits to be written. Whatever is left when the actor ends is written by the destructor.
 struct pending_writes {
   std::shared_ptr<journal::store> store;
+  // The subscribers' messages (session_events) as they came, shared with the other subscribers
+  // and holding their credit: the agents wait for the disk as they wait for the host. Serialized
+  // at the write, one row per session and write instead of one per batch.
+  std::vector<caf::message> arrived;
+  // Serialized and not written yet: what failed to be written waits here, without credit (a full
+  // disk must not stop the agents), up to max_waiting_bytes.
   std::vector<journal::stored_batch> batches;
   std::size_t batch_bytes = 0;
   std::unordered_map<std::string, session_info> records;
   std::vector<std::pair<std::string, std::string>> queries;
-  // The credit of the batches until they are committed: the agents wait for the disk as they
-  // wait for the host. Not while writes fail: a full disk must not stop the agents, so batches
-  // wait in memory up to max_waiting_bytes instead.
-  std::vector<std::shared_ptr<const output_credit>> credits;
   journal_status status;
 
   ~pending_writes() {
@@ -44,7 +47,9 @@ struct pending_writes {
   }
   // False when the write failed (status says why); what failed waits for the next one.
   bool write();
-  void add(journal::stored_batch batch, std::shared_ptr<const output_credit> credit);
+  // Serializes what arrived into batches, and lets go of the messages and their credit.
+  void seal();
+  void add(journal::stored_batch batch);
 };
 
 struct journal_state {
@@ -75,6 +80,7 @@ bool deserialize(const std::string& blob, T& value) {
 }
 
 bool pending_writes::write() {
+  seal();
   if (!store || (batches.empty() && records.empty() && queries.empty())) return true;
   std::vector<session_info> rows;
   rows.reserve(records.size());
@@ -92,12 +98,10 @@ bool pending_writes::write() {
   batch_bytes = 0;
   records.clear();
   queries.clear();
-  credits.clear();
   return true;
 }
 
-void pending_writes::add(journal::stored_batch batch, std::shared_ptr<const output_credit> credit) {
-  if (status.ok && credit) credits.push_back(std::move(credit));
+void pending_writes::add(journal::stored_batch batch) {
   batch_bytes += batch.blob.size();
   batches.push_back(std::move(batch));
   std::size_t drop = 0;
@@ -120,7 +124,6 @@ void flush(journal_actor* self) {
   auto& st = self->state;
   bool was_ok = st.pending.status.ok;
   bool ok = st.pending.write();
-  if (!ok) st.pending.credits.clear();
   if (ok != was_ok && st.watcher) self->send(st.watcher, st.pending.status);
   if (!ok) schedule_tick(self, retry_interval);
 }
@@ -128,38 +131,55 @@ void flush(journal_actor* self) {
 void schedule_flush(journal_actor* self) {
   auto& st = self->state;
   if (!st.pending.status.ok) return;  // the retry tick is set
-  if (st.pending.batches.size() >= max_pending_batches) return flush(self);
+  if (st.pending.arrived.size() >= max_pending_batches) return flush(self);
   schedule_tick(self, st.flush_interval);
 }
 
-// The events of a batch without its raw lines, as a session_events blob. The batch is the
-// subscribers' shared message: it is read, not changed.
-std::string serialize_numbered(const std::vector<session_event>& events, std::size_t count) {
+// The numbered events (not raw lines) of one session's batches, in order, as one session_events
+// blob: a replay reads it as it would one batch.
+journal::stored_batch serialize_numbered(const std::string& session_id,
+                                         const std::vector<const session_events*>& batches) {
+  journal::stored_batch out{session_id, 0, 0, {}};
+  std::size_t count = 0;
+  for (const auto* batch : batches)
+    for (const auto& ev : batch->events)
+      if (auto seq = seq_of(ev); seq != 0) {
+        out.first_seq = out.first_seq != 0 ? out.first_seq : seq;
+        out.last_seq = seq;
+        ++count;
+      }
   std::vector<char> buf;
   caf::binary_serializer sink{nullptr, buf};
   (void)sink.begin_sequence(count);
-  for (const auto& ev : events)
-    if (seq_of(ev) != 0) (void)sink(const_cast<session_event&>(ev));
+  for (const auto* batch : batches)
+    for (const auto& ev : batch->events)
+      if (seq_of(ev) != 0) (void)sink(const_cast<session_event&>(ev));
   (void)sink.end_sequence();
-  return {buf.begin(), buf.end()};
+  out.blob.assign(buf.data(), buf.size());
+  return out;
 }
 
-// A batch is one session's (the message adapter publishes them), and journaled as it came.
+void pending_writes::seal() {
+  // A batch is one session's (the message adapter publishes them), in the session's order.
+  std::map<std::string, std::vector<const session_events*>> by_session;
+  for (const auto& msg : arrived) {
+    const auto& batch = msg.get_as<session_events>(0);
+    auto numbered = std::find_if(batch.events.begin(), batch.events.end(),
+                                 [](const auto& ev) { return seq_of(ev) != 0; });
+    if (numbered == batch.events.end()) continue;
+    auto id = caf::visit([](const auto& e) { return e.session_id; }, *numbered);
+    by_session[id].push_back(&batch);
+  }
+  for (const auto& [id, batches] : by_session) add(serialize_numbered(id, batches));
+  arrived.clear();
+}
+
+// Kept as it came, the subscribers' shared message; while writes fail, serialized at once.
 void record(journal_actor* self, const session_events& batch) {
-  const session_event* first = nullptr;
-  const session_event* last = nullptr;
-  std::size_t count = 0;
-  for (const auto& ev : batch.events)
-    if (seq_of(ev) != 0) {
-      first = first != nullptr ? first : &ev;
-      last = &ev;
-      ++count;
-    }
-  if (count == 0) return;
-  auto id = caf::visit([](const auto& e) { return e.session_id; }, *first);
-  self->state.pending.add(
-    {std::move(id), seq_of(*first), seq_of(*last), serialize_numbered(batch.events, count)},
-    batch.credit);
+  if (batch.events.empty()) return;
+  auto& pending = self->state.pending;
+  pending.arrived.push_back(self->current_mailbox_element()->copy_content_to_message());
+  if (!pending.status.ok) pending.seal();
   schedule_flush(self);
 }
 
@@ -192,16 +212,13 @@ caf::result<stored_session> stored_query(journal_actor* self, const stored_query
   if (!req.new_ok) flush(self);
   try {
     auto& store = *self->state.pending.store;
+    // A new id is claimed at once, in one statement, so that another runtime starting the same
+    // id now is refused; one that has a record is looked at.
+    if (req.new_ok && store.claim(id)) return stored_session{};
     if (auto why = store.owned_elsewhere(id); !why.empty())
       return make_error(errc::invalid_command, std::move(why));
     auto records = store.sessions(id);  // as a sweep of its dead owner left it
-    if (records.empty() && req.new_ok) {
-      // Claimed at once, so that another runtime starting the same id now is refused.
-      store.claim(id);
-      if (auto why = store.owned_elsewhere(id); !why.empty())
-        return make_error(errc::invalid_command, std::move(why));
-      return stored_session{};
-    }
+    if (records.empty() && req.new_ok) return stored_session{};
     if (records.empty()) return make_error(errc::session_not_found, "Session not found");
     stored_session out{std::move(records.front()), {}};
     if (req.new_ok) return out;

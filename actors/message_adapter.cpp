@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "actors/child_bridge.hpp"
 #include "actors/subscriber_set.hpp"
 #include "actors/unexpected.hpp"
 #include "adapters/adapter.hpp"
@@ -48,6 +49,44 @@ void publish(adapter_actor* self, Event ev) {
   ev.session_id = st.session_id;
   ev.seq = ++st.seq;
   st.batch.emplace_back(std::move(ev));
+}
+
+std::size_t heap_bytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;  // beyond the short-string buffer
+}
+
+// What an event holds on the heap beyond its slot in the batch.
+std::size_t heap_bytes(const agent_message& m) {
+  return heap_bytes(m.id) + heap_bytes(m.session_id) + heap_bytes(m.type) +
+         heap_bytes(m.parent_id) + heap_bytes(m.content);
+}
+std::size_t heap_bytes(const status_change& s) {
+  return heap_bytes(s.session_id) + heap_bytes(s.error);
+}
+std::size_t heap_bytes(const cost_update& c) {
+  return heap_bytes(c.session_id);
+}
+std::size_t heap_bytes(const log_line& l) {
+  return heap_bytes(l.session_id) + heap_bytes(l.text);
+}
+std::size_t heap_bytes(const raw_line& r) {
+  return heap_bytes(r.session_id) + heap_bytes(r.line);
+}
+
+// The batch's credit counts what the batch holds in memory, and the subscribers' copy without
+// raw lines, not only the bytes read: the budget bounds the heap.
+void charge_memory(adapter_actor* self, const std::shared_ptr<const output_credit>& credit) {
+  auto& st = self->state;
+  auto* pipe = const_cast<pipe_credit*>(dynamic_cast<const pipe_credit*>(credit.get()));
+  if (pipe == nullptr) return;
+  std::size_t all = st.batch.capacity() * sizeof(session_event), numbered = 0;
+  for (const auto& ev : st.batch) {
+    auto bytes = caf::visit([](const auto& e) { return heap_bytes(e); }, ev);
+    all += bytes;
+    if (!caf::holds_alternative<raw_line>(ev)) numbered += bytes + sizeof(session_event);
+  }
+  std::size_t held = all + (st.subscribers.copies() ? numbered : 0);
+  if (held > pipe->bytes()) pipe->charge(held - pipe->bytes());
 }
 
 // Sends what was published since the last call, as one message to each subscriber.
@@ -176,6 +215,7 @@ caf::behavior message_adapter(adapter_actor* self, std::string session_id, caf::
           publish(self, log_line{{}, std::move(line), 0});
         }
       publish_pending_cost(self);
+      charge_memory(self, read.credit);
       self->state.batch_credit = std::move(read.credit);
       send_batch(self);
     },

@@ -25,19 +25,6 @@ struct process_reader_state {
 
 using reader_actor = caf::stateful_actor<process_reader_state>;
 
-// The read bytes' credit, returned to the agent when the last holder lets go of it: the
-// adapter, then every subscriber that keeps the events made of them.
-class pipe_credit final : public output_credit {
- public:
-  pipe_credit(std::shared_ptr<process::running_agent> child, std::uint64_t bytes)
-      : child_(std::move(child)), bytes_(bytes) {}
-  ~pipe_credit() override { child_->release(bytes_); }
-
- private:
-  std::shared_ptr<process::running_agent> child_;
-  std::uint64_t bytes_;
-};
-
 std::shared_ptr<const output_credit> credit_for(reader_actor* self, std::uint64_t bytes) {
   auto child = bytes > 0 ? self->state.child->get() : nullptr;
   if (!child) return nullptr;

@@ -21,6 +21,8 @@ class subscriber_set {
   bool add(const caf::actor& who, bool raw);
   void remove(const caf::actor_addr& who);
   bool wants_raw() const { return !raw_.empty(); }
+  // Whether send() makes a copy without raw lines beside the batch.
+  bool copies() const { return !raw_.empty() && !plain_.empty(); }
 
   // One message to each: `batch` without its raw lines to those that did not ask for them. The
   // subscribers of each kind share one message (a handler taking it by const reference copies

@@ -11,9 +11,15 @@
 //   find `claude` on their own PATH; the CPU figure is then the coordinator's).
 //
 // run: N queries at once; a ping (sidecar) or list() (inproc) every 10 ms until every session
-// ended. stop: the agents hang after their init line; once every session is idle the resident
-// memory is read, then all are stopped. CPU is the runtime's own (children excluded) from the
-// moment the queries are sent; in inproc mode it includes this driver's counting.
+// ended. stuck (sidecar): the host reads nothing for --hold S seconds after the queries, then
+// reads everything; the sidecar's peak RSS covers the pause, resume_pong_ms is the first ping
+// after it. flood (sidecar; --n 1 and a huge --k): the agent writes at full speed while the host
+// reads --read-mbps MB/s (0: as fast as it can, parsing nothing but what it needs) for --hold S
+// seconds; RSS is sampled every 500 ms, pings go every 10 ms, then a stop: stop_exit_ms until the
+// agent is gone, stop_ms until its agent_stopped. stop: the agents hang after their init line; once
+// every session is idle the resident memory is read, then all are stopped. CPU is the runtime's own
+// (children excluded) from the moment the queries are sent; in inproc mode it includes this
+// driver's counting.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,6 +54,7 @@ struct options {
   std::string mode = "inproc", scenario = "run", fake_dir, label;
   std::vector<std::string> nodes;  // inproc: the sessions run on these agentrt nodes
   int n = 10, k = 100, delay = 0, timeout = 300;
+  double hold_s = 20, read_mbps = 0;
   std::vector<std::string> command;
 };
 
@@ -79,6 +86,10 @@ options parse_args(int argc, char** argv) {
       o.delay = std::stoi(next());
     else if (a == "--timeout")
       o.timeout = std::stoi(next());
+    else if (a == "--hold")
+      o.hold_s = std::stod(next());
+    else if (a == "--read-mbps")
+      o.read_mbps = std::stod(next());
     else if (a == "--node")
       o.nodes.push_back(next());
     else
@@ -107,11 +118,13 @@ struct run_figures {
   double cpu_s = -1;
   long base_rss_kib = -1, idle_rss_kib = -1, peak_rss_kib = -1;
   std::string end = "ok";
+  json extra = json::object();  // the stuck and flood scenarios' own figures
 };
 
 json report(const options& o, bench::load_stats& st, run_figures& f) {
   bool stop = o.scenario == "stop";
-  std::int64_t expected = stop ? o.n : std::int64_t{o.n} * (o.k + 2);
+  bool flood = o.scenario == "flood";
+  std::int64_t expected = stop ? o.n : flood ? st.events : std::int64_t{o.n} * (o.k + 2);
   double span_ms = st.last_event_ms - f.t_send;
   json r = {{"label", o.label},
             {"mode", o.mode},
@@ -140,7 +153,8 @@ json report(const options& o, bench::load_stats& st, run_figures& f) {
   if (st.events > 0 && f.cpu_s >= 0) r["cpu_us_per_event"] = f.cpu_s * 1e6 / st.events;
   if (span_ms > 0 && !stop) r["events_per_s"] = st.events * 1000.0 / span_ms;
   if (st.all_started_ms > 0) r["spawn_per_s"] = o.n * 1000.0 / (st.all_started_ms - f.t_send);
-  if (stop && f.t_all_ended > 0) r["stop_ms"] = f.t_all_ended - f.t_stop_sent;
+  if ((stop || flood) && f.t_all_ended > 0) r["stop_ms"] = f.t_all_ended - f.t_stop_sent;
+  r.update(f.extra);
   if (stop && f.idle_rss_kib > 0) {
     r["base_rss_mb"] = f.base_rss_kib / 1024.0;
     r["idle_rss_mb"] = f.idle_rss_kib / 1024.0;
@@ -283,6 +297,8 @@ class sidecar_driver {
       f.t_stop_sent = now_ms();
       for (int i = 0; i < o_.n; ++i) queue(json{{"type", "stop"}, {"sessionId", session_name(i)}});
     }
+    if (o_.scenario == "stuck") stuck(f);
+    if (o_.scenario == "flood") return flood(f, cpu0);
     read_until([&] { return stats_.ended >= o_.n && (stop || stats_.events >= expected()); },
                deadline);
     f.t_all_ended = now_ms();
@@ -305,6 +321,66 @@ class sidecar_driver {
 
   void queue(const json& request) { pending_ += request.dump() + "\n"; }
 
+  // Writes what is queued, reads nothing, for `seconds`; returns the highest RSS seen.
+  long hold(double seconds) {
+    long max_rss = 0;
+    for (double until = now_ms() + seconds * 1000; now_ms() < until;) {
+      if (!pending_.empty())
+        if (ssize_t n = write(proc_.in, pending_.data(), pending_.size()); n > 0)
+          pending_.erase(0, static_cast<std::size_t>(n));
+      max_rss = std::max(max_rss, bench::proc_kib(proc_.pid, "VmRSS:"));
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    return max_rss;
+  }
+
+  void stuck(run_figures& f) {
+    f.extra["hold_s"] = o_.hold_s;
+    f.extra["held_max_rss_mb"] = hold(o_.hold_s) / 1024.0;
+    std::size_t before = stats_.ping_ms.size();
+    ping_out_ = false;  // a ping goes as the reading starts again
+    last_ping_ = 0;
+    read_until([&] { return stats_.ping_ms.size() > before; }, now_ms() + 30000);
+    if (stats_.ping_ms.size() > before) f.extra["resume_pong_ms"] = stats_.ping_ms[before];
+  }
+
+  // The agent (the sidecar's child) named `claude`.
+  pid_t agent_pid() const {
+    for (int tries = 0; tries < 100; ++tries) {
+      for (pid_t p : bench::children_of(proc_.pid))
+        if (bench::comm_of(p) == "claude") return p;
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    return -1;
+  }
+
+  json flood(run_figures& f, double cpu0) {
+    f.extra["hold_s"] = o_.hold_s;
+    f.extra["read_mbps"] = o_.read_mbps;
+    read_mbps_ = o_.read_mbps;
+    t_read0_ = now_ms();
+    pid_t agent = agent_pid();
+    json rss = json::array();
+    for (double end = now_ms() + o_.hold_s * 1000; now_ms() < end;) {
+      read_until([] { return false; }, std::min(end, now_ms() + 500));
+      rss.push_back(bench::proc_kib(proc_.pid, "VmRSS:") / 1024.0);
+    }
+    f.extra["rss_mb_every_500ms"] = rss;
+    f.extra["bytes_read"] = bytes_read_;
+    f.extra["events_read"] = stats_.events;
+    f.t_stop_sent = now_ms();
+    queue(json{{"type", "stop"}, {"sessionId", session_name(0)}});
+    read_until([&] { return agent > 0 && kill(agent, 0) != 0; }, now_ms() + 30000);
+    f.extra["stop_exit_ms"] = now_ms() - f.t_stop_sent;
+    read_until([&] { return stats_.ended >= o_.n; }, now_ms() + 120000);
+    f.t_all_ended = now_ms();
+    if (stats_.ended < o_.n) f.end = "timeout";
+    f.cpu_s = bench::proc_cpu_s(proc_.pid) - cpu0;
+    f.peak_rss_kib = bench::proc_kib(proc_.pid, "VmHWM:");
+    shut_down();
+    return report(o_, stats_, f);
+  }
+
   // Reads lines until done() or the deadline; writes queued requests and a ping every 10 ms.
   template <class Done>
   void read_until(Done done, double deadline) {
@@ -323,8 +399,14 @@ class sidecar_driver {
         if (n > 0) pending_.erase(0, static_cast<std::size_t>(n));
       }
       if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
+      // A slow host: no more than read_mbps_ since the reading began.
+      if (read_mbps_ > 0 && bytes_read_ > read_mbps_ * 1e3 * (now_ms() - t_read0_)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{2});
+        continue;
+      }
       ssize_t n = read(proc_.out, buf, sizeof buf);
       if (n <= 0) return;  // the sidecar is gone
+      bytes_read_ += n;
       input_.append(buf, static_cast<std::size_t>(n));
       std::size_t start = 0;
       for (std::size_t nl; (nl = input_.find('\n', start)) != std::string::npos; start = nl + 1)
@@ -371,6 +453,8 @@ class sidecar_driver {
   std::string pending_, input_;
   bool ready_ = false, ping_out_ = false;
   double last_ping_ = 0;
+  double read_mbps_ = 0, t_read0_ = 0;
+  std::int64_t bytes_read_ = 0;
 };
 
 }  // namespace

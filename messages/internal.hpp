@@ -41,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, output_closed& x) {
 struct output_lines {
   output_stream stream = output_stream::out;
   std::vector<std::string> lines;
-  std::shared_ptr<const output_credit> credit;
+  std::shared_ptr<const output_credit> credit;  // a pipe_credit (actors/child_bridge.hpp)
 };
 
 template <class Inspector>

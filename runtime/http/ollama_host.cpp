@@ -87,6 +87,7 @@ class chat final : public process::running_agent, public std::enable_shared_from
     if (paused_ && after <= opts_.flow_window_bytes / 2)
       net::post(io_, [self = shared_from_this()] { self->resume(); });
   }
+  void charge(std::size_t bytes) override { unconsumed_ += bytes; }
   void close_output() override { signal_group(0); }
   void write_input(std::string) override {}
   void close_input() override {}

@@ -236,10 +236,11 @@ void store::sweep_dead_runtimes() {
          .c_str());
 }
 
-void store::claim(const std::string& session_id) {
+bool store::claim(const std::string& session_id) {
   statement insert{
     db_, "INSERT OR IGNORE INTO sessions VALUES(?,'','starting',0,0,'',0,0,0,?,'',NULL,?)"};
   insert.bind(1, session_id).bind(2, now_ms()).bind(3, runtime_id_).run();
+  return sqlite3_changes(db_) == 1;
 }
 
 std::int32_t store::owner_pid() const {

@@ -62,9 +62,9 @@ class store {
   // ("Session s is live in another agentrt (pid N) since ..."); "" when it may.
   std::string owned_elsewhere(const std::string& session_id);
   // Takes a session id that no record holds yet for this writer: a `starting` record owned by
-  // it, which the session's own record replaces. Two writers claiming one id: the first wins, and
-  // owned_elsewhere() tells the second.
-  void claim(const std::string& session_id);
+  // it, which the session's own record replaces. True when it took it; false when a record was
+  // there (two writers claiming one id: the first wins, and owned_elsewhere() tells the second).
+  bool claim(const std::string& session_id);
   // This writer's pid, as session_info::owner_pid names it.
   std::int32_t owner_pid() const;
   // The sequence number of the session's last journaled event (0: none).

@@ -40,6 +40,11 @@ void child_handle::release(std::size_t bytes) {
   if (paused_.load() && after <= loop->share() / 2) loop->resume(this);
 }
 
+void child_handle::charge(std::size_t bytes) {
+  unconsumed_.fetch_add(bytes);
+  if (auto loop = loop_.lock()) loop->charged(bytes);
+}
+
 void child_handle::close_output() {
   if (auto loop = loop_.lock()) loop->close_output(this);
 }
@@ -111,6 +116,10 @@ void io_loop::returned(std::size_t bytes) {
   std::size_t after = buffered_.fetch_sub(bytes) - bytes;
   if (gated_.load() && after <= budget_ / 2 && !ungate_posted_.exchange(true))
     post(command{command::ungate, {}, nullptr, {}, {}, {}});
+}
+
+void io_loop::charged(std::size_t bytes) {
+  buffered_.fetch_add(bytes);
 }
 
 void io_loop::close_output(child_handle* handle) {
@@ -238,6 +247,11 @@ void io_loop::apply(command& c) {
       break;
     case command::close_output:
       if (auto* w = find(c.target)) {
+        // Only the wait for an end of file (a descendant holds the pipe) is given up, not what
+        // was written: what the pipes hold now is read first, paused or not. That is at most
+        // their capacity beyond the share.
+        for (slot s : {slot::out, slot::err})
+          for (int reads = 0; reads < 64 && read_pipe(*w, s);) ++reads;
         close_slot(*w, slot::out);
         close_slot(*w, slot::err);
       }
@@ -286,8 +300,9 @@ void io_loop::flush_input(watched& w) {
   if (w.close_input) close_slot(w, slot::in);
 }
 
-void io_loop::read_pipe(watched& w, slot which) {
+bool io_loop::read_pipe(watched& w, slot which) {
   int fd = w.fds[static_cast<int>(which)];
+  if (fd < 0) return false;
   ssize_t n = read(fd, buffer_.data(), chunk_);
   if (n > 0) {
     w.handle->unconsumed_.fetch_add(static_cast<std::size_t>(n));
@@ -296,10 +311,12 @@ void io_loop::read_pipe(watched& w, slot which) {
                           std::string(buffer_.data(), static_cast<std::size_t>(n)));
     if (!gated_.load() && buffered_.load() >= budget_) gate();
     if (!w.paused && !may_read(w, share())) set_paused(w, true);
-    return;
+    return true;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n < 0 && errno == EINTR) return true;
+  if (n < 0 && errno == EAGAIN) return false;
   close_slot(w, which);
+  return false;
 }
 
 void io_loop::set_paused(watched& w, bool paused) {

@@ -39,8 +39,9 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   void add(std::shared_ptr<child_handle> handle, launched_child fds,
            std::shared_ptr<agent_observer> observer);
   void resume(child_handle* handle);
-  // `bytes` of some child were released.
+  // `bytes` of some child were released / counted beyond what was read (the next read sees them).
   void returned(std::size_t bytes);
+  void charged(std::size_t bytes);
   void close_output(child_handle* handle);
   void write_input(child_handle* handle, std::string bytes);
   void close_input(child_handle* handle);
@@ -79,7 +80,8 @@ class io_loop : public std::enable_shared_from_this<io_loop> {
   void run();
   void apply(command& c);
   void on_readable(watched& w, slot which);
-  void read_pipe(watched& w, slot which);
+  // One read; false when there was nothing to read (or the pipe ended and is closed).
+  bool read_pipe(watched& w, slot which);
   void close_slot(watched& w, slot which);
   // Writes what stdin can take now; waits for EPOLLOUT for the rest.
   void flush_input(watched& w);

@@ -38,6 +38,7 @@ class child_handle final : public running_agent {
   // gone, and its id may be reused: it is never signalled then).
   bool signal_group(int sig) override;
   void release(std::size_t bytes) override;
+  void charge(std::size_t bytes) override;
   void close_output() override;
   // With a stdin pipe (spawn_spec::stdin_pipe), written by the I/O thread as the pipe takes it.
   void write_input(std::string bytes) override;

@@ -25,6 +25,9 @@ class running_agent {
   // Returns flow-control credit: `bytes` delivered by on_output were consumed. Reading stops
   // while more than the carrier's window is unconsumed.
   virtual void release(std::size_t bytes) = 0;
+  // Counts `bytes` more against the window, as if read: what the output became in memory
+  // (parsed, copied for subscribers) beyond its own size. Returned with release().
+  virtual void charge(std::size_t bytes) = 0;
   // Stops reading and closes the output now; on_output_closed follows for each open stream.
   virtual void close_output() = 0;
   // Queues bytes for the agent's stdin / closes it once they are written. No-ops for an agent

@@ -262,6 +262,22 @@ TEST(ProcessHost, TheBudgetOfAllChildrenStopsEveryReadUntilCreditReturns) {
   }
 }
 
+// An agent that wrote its last lines into the pipe and exited while its reading was paused: when
+// the session gives up waiting for the end of file (the drain grace), those lines are still read.
+TEST(ProcessHost, ClosingThePipesOfAPausedChildReadsWhatTheyHoldFirst) {
+  process_host_options opts;
+  opts.buffer_budget_bytes = 512 * 1024;  // a share of 128 KiB
+  process_host host{opts};
+  auto obs = std::make_shared<recording_observer>(/*hold_credit=*/true);
+  // About 163 KB, written line by line: the reading pauses at 128 to 192 KiB, the rest fits in
+  // the pipe (64 KiB), and the child exits.
+  host.spawn(fake({"--transcript", "hello", "--repeat", "260"}), obs);
+  ASSERT_TRUE(obs->wait([](auto& o) { return o.exited_; }));
+  obs->child_->close_output();
+  ASSERT_TRUE(obs->wait_done());
+  EXPECT_EQ(lines_in(obs->out_), 262u) << "init, 260 repeated lines, result";
+}
+
 // A child whose output is not taken holds its share of the budget, not all of it: the others run.
 TEST(ProcessHost, AChildThatIsNotReadHoldsItsShareNotTheBudget) {
   process_host_options opts;
