@@ -34,15 +34,17 @@ struct phrase {
   bool whole_word = false;
 };
 
+// Candidates are found by the phrase's literal start (a plain search), then matched in full.
 bool contains(std::string_view lower_text, const phrase& p) {
-  for (std::size_t at = 0; at < lower_text.size(); ++at) {
+  auto literal = p.pattern.substr(0, p.pattern.find_first_of("?*"));
+  for (auto at = lower_text.find(literal); at != std::string_view::npos;
+       at = lower_text.find(literal, at + 1)) {
     if (!p.whole_word) {
       if (matches_at(p.pattern, lower_text.substr(at))) return true;
       continue;
     }
     std::size_t end = at + p.pattern.size();
-    if (lower_text.compare(at, p.pattern.size(), p.pattern) == 0 &&
-        (at == 0 || !word_char(lower_text[at - 1])) &&
+    if ((at == 0 || !word_char(lower_text[at - 1])) &&
         (end == lower_text.size() || !word_char(lower_text[end])))
       return true;
   }

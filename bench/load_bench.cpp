@@ -15,11 +15,11 @@
 // reads everything; the sidecar's peak RSS covers the pause, resume_pong_ms is the first ping
 // after it. flood (sidecar; --n 1 and a huge --k): the agent writes at full speed while the host
 // reads --read-mbps MB/s (0: as fast as it can, parsing nothing but what it needs) for --hold S
-// seconds; RSS is sampled every 500 ms, pings go every 10 ms, then a stop: stop_exit_ms until the
-// agent is gone, stop_ms until its agent_stopped. stop: the agents hang after their init line; once
-// every session is idle the resident memory is read, then all are stopped. CPU is the runtime's own
-// (children excluded) from the moment the queries are sent; in inproc mode it includes this
-// driver's counting.
+// seconds; RSS is sampled every 500 ms, pings go every 10 ms, then a stop: stop_effect_ms until
+// the agent's last line (its own write time), stop_ms until its agent_stopped. stop: the agents
+// hang after their init line; once every session is idle the resident memory is read, then all are
+// stopped. CPU is the runtime's own (children excluded) from the moment the queries are sent; in
+// inproc mode it includes this driver's counting.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -344,22 +344,11 @@ class sidecar_driver {
     if (stats_.ping_ms.size() > before) f.extra["resume_pong_ms"] = stats_.ping_ms[before];
   }
 
-  // The agent (the sidecar's child) named `claude`.
-  pid_t agent_pid() const {
-    for (int tries = 0; tries < 100; ++tries) {
-      for (pid_t p : bench::children_of(proc_.pid))
-        if (bench::comm_of(p) == "claude") return p;
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
-    return -1;
-  }
-
   json flood(run_figures& f, double cpu0) {
     f.extra["hold_s"] = o_.hold_s;
     f.extra["read_mbps"] = o_.read_mbps;
     read_mbps_ = o_.read_mbps;
     t_read0_ = now_ms();
-    pid_t agent = agent_pid();
     json rss = json::array();
     for (double end = now_ms() + o_.hold_s * 1000; now_ms() < end;) {
       read_until([] { return false; }, std::min(end, now_ms() + 500));
@@ -369,11 +358,12 @@ class sidecar_driver {
     f.extra["bytes_read"] = bytes_read_;
     f.extra["events_read"] = stats_.events;
     f.t_stop_sent = now_ms();
+    double stop_wall_us = bench::wall_us();
     queue(json{{"type", "stop"}, {"sessionId", session_name(0)}});
-    read_until([&] { return agent > 0 && kill(agent, 0) != 0; }, now_ms() + 30000);
-    f.extra["stop_exit_ms"] = now_ms() - f.t_stop_sent;
     read_until([&] { return stats_.ended >= o_.n; }, now_ms() + 120000);
     f.t_all_ended = now_ms();
+    // How long the agent wrote on after the stop: the last line's own write time.
+    f.extra["stop_effect_ms"] = (last_write_us_ - stop_wall_us) / 1000;
     if (stats_.ended < o_.n) f.end = "timeout";
     f.cpu_s = bench::proc_cpu_s(proc_.pid) - cpu0;
     f.peak_rss_kib = bench::proc_kib(proc_.pid, "VmHWM:");
@@ -433,6 +423,7 @@ class sidecar_driver {
       // The line inside, as the agent wrote it: the fake's ids and timestamps are in it.
       auto at = line.find("\"event\":");
       stats_.on_line(id, at == std::string_view::npos ? line : line.substr(at));
+      last_write_us_ = std::max(last_write_us_, bench::line_write_us(line));
     }
   }
 
@@ -453,7 +444,7 @@ class sidecar_driver {
   std::string pending_, input_;
   bool ready_ = false, ping_out_ = false;
   double last_ping_ = 0;
-  double read_mbps_ = 0, t_read0_ = 0;
+  double read_mbps_ = 0, t_read0_ = 0, last_write_us_ = 0;
   std::int64_t bytes_read_ = 0;
 };
 

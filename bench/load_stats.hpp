@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -51,26 +50,6 @@ inline long proc_kib(int pid, const char* field) {
     if (line.rfind(field, 0) == 0)
       return std::strtol(line.c_str() + std::strlen(field) + 1, nullptr, 10);
   return -1;
-}
-
-// A process's name (/proc/PID/comm), "" once it is gone.
-inline std::string comm_of(int pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
-  std::string name;
-  std::getline(in, name);
-  return name;
-}
-
-// The live children of a process, from every thread's children list.
-inline std::vector<int> children_of(int pid) {
-  std::vector<int> found;
-  std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator{tasks, ec}) {
-    std::ifstream in{task.path() / "children"};
-    for (int child; in >> child;) found.push_back(child);
-  }
-  return found;
 }
 
 // utime + stime of a process (its reaped children excluded), in seconds.

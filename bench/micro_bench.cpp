@@ -16,6 +16,7 @@
 #include <caf/binary_serializer.hpp>
 
 #include "adapters/adapter.hpp"
+#include "adapters/error_class.hpp"
 #include "messages/inspect.hpp"
 #include "runtime/process/line_splitter.hpp"
 
@@ -84,6 +85,54 @@ void BM_Adapter(benchmark::State& state, const std::string& provider) {
 BENCHMARK_CAPTURE(BM_Adapter, claude, std::string{"claude"});
 BENCHMARK_CAPTURE(BM_Adapter, codex, std::string{"codex"});
 BENCHMARK_CAPTURE(BM_Adapter, gemini, std::string{"gemini"});
+
+// An error-heavy stream: each agent's error text is classified (rate limit, auth, ...) to decide
+// on a retry; these are the kinds of texts the CLIs print.
+void BM_ClassifyError(benchmark::State& state) {
+  const std::vector<std::string> texts = {
+    "API Error: 429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\"}}",
+    "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}",
+    "Invalid API key · Please run /login",
+    "stream error: stream disconnected before completion: error sending request for url "
+    "(https://api.openai.com/v1/responses): connection closed before message completed",
+    "Ollama at http://127.0.0.1:34291 is not reachable: ECONNREFUSED",
+    "You exceeded your current quota, please check your plan and billing details.",
+    "Tool execution failed: command exited with status 1: No such file or directory",
+    std::string(2000, 'x') + " something else broke after a long tool output"};
+  std::size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  for (auto _ : state)
+    for (const auto& t : texts) benchmark::DoNotOptimize(agentrt::adapters::classify_error(t));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * texts.size()));
+}
+BENCHMARK(BM_ClassifyError);
+
+// aider's console, answer and summary lines (it has no capture): the summary line is parsed for
+// tokens and cost.
+void BM_AiderConsole(benchmark::State& state) {
+  const std::vector<std::string> lines = {
+    "I'll add the function to utils.py.",
+    "```python",
+    "def add(a, b):",
+    "    return a + b",
+    "```",
+    "Applied edit to utils.py",
+    "Tokens: 1.2k sent, 320 received. Cost: $0.0042 message, $0.0126 session."};
+  std::size_t bytes = 0;
+  for (const auto& l : lines) bytes += l.size();
+  agentrt::adapters::adapter_output out;
+  auto adapter = agentrt::adapters::make_adapter("aider");
+  for (auto _ : state)
+    for (const auto& l : lines) {
+      out.clear();
+      adapter->on_line(l, out);
+      benchmark::DoNotOptimize(out.messages.data());
+    }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines.size()));
+}
+BENCHMARK(BM_AiderConsole);
 
 // A text message as the claude adapter makes it from a ~600-byte line, to bytes and back.
 void BM_CafSerializeMessage(benchmark::State& state) {

@@ -80,6 +80,18 @@ done
 load sidecar agentrt --scenario stop --n 500 -- "$BUILD/agentrt" sidecar $UNLIMITED
 load sidecar node --scenario stop --n 500 -- node "$PEER/agent-runner.mjs"
 
+# Memory bounded from the agent to the host (issue 16): a host that reads nothing for 20 s while
+# 200 agents write ~1 MB each, and one agent writing at full speed to a slow (2 MB/s) and to a
+# fast host, a stop after 20 s.
+for who in agentrt node; do
+  if [ "$who" = node ]; then set -- node "$PEER/agent-runner.mjs"; else set -- "$BUILD/agentrt" sidecar $UNLIMITED; fi
+  load sidecar "$who" --scenario stuck --hold 20 --n 200 --k 1700 --timeout 300 -- "$@"
+done
+for rate in 2 0; do
+  load sidecar agentrt --scenario flood --hold 20 --read-mbps "$rate" --n 1 --k 2000000000 -- \
+    "$BUILD/agentrt" sidecar $UNLIMITED
+done
+
 # Distributed: the same load through a coordinator (this driver) and two agentrt nodes on
 # loopback, against in-process. The nodes find the fake claude on their PATH.
 echo "bench: distributed (two nodes)" >&2

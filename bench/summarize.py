@@ -75,6 +75,18 @@ for r in pick("load", scenario="stop"):
 print(table(["runtime", "mode", "N", "KiB per idle session", "RSS before MB", "RSS idle MB", "spawn/s",
              "stop N ms", "ended", "end"], lines))
 
+print("\n## A host that stops reading, an agent that never stops writing\n")
+lines = []
+for r in pick("load", scenario="stuck"):
+    lines.append([r["label"], "stuck %gs" % r.get("hold_s", 0), r["n"], r.get("held_max_rss_mb"), r["peak_rss_mb"],
+                  r.get("resume_pong_ms"), "", "", r["lost"], r["end"]])
+for r in pick("load", scenario="flood"):
+    rss = r.get("rss_mb_every_500ms") or [None]
+    lines.append([r["label"], "flood, host %s MB/s" % (r.get("read_mbps") or "max"), r["n"], max(rss), r["peak_rss_mb"],
+                  r.get("ping_p99_ms"), r.get("stop_effect_ms"), r.get("stop_ms"), r["lost"], r["end"]])
+print(table(["runtime", "scenario", "N", "RSS while held / flooding MB", "peak RSS MB", "pong ms (stuck: first after; flood: p99)",
+             "stop: agent's last write ms", "stop: agent_stopped ms", "lost", "end"], lines))
+
 print("\n## Against the Node sidecar (same driver, same fake agent, same run)\n")
 lines = []
 plot = []
