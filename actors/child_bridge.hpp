@@ -57,11 +57,14 @@ class pipe_credit final : public output_credit {
       : child_(std::move(child)), bytes_(bytes) {}
   ~pipe_credit() override { child_->release(bytes_); }
 
-  std::uint64_t bytes() const { return bytes_; }
-  // By the adapter, before the batch is shared.
-  void charge(std::uint64_t more) {
-    child_->charge(more);
-    bytes_ += more;
+  // By the adapter, before the batch is shared: what the batch holds, measured, replaces the
+  // estimate the credit was made with.
+  void settle(std::uint64_t held) {
+    if (held > bytes_)
+      child_->charge(held - bytes_);
+    else
+      child_->release(bytes_ - held);
+    bytes_ = held;
   }
 
  private:
@@ -86,9 +89,18 @@ class child_bridge final : public process::agent_observer {
   void on_spawn_failed(std::string error) override {
     caf::anon_send(session_, child_spawn_failed{generation_, std::move(error)});
   }
+  // Output is charged at once for what it is expected to become in memory (parsed, normalized,
+  // copied for the subscribers), before the next read: bytes waiting for the adapter count as
+  // much as those it handled, and the budget bounds both. The adapter settles the figure.
+  static constexpr std::uint64_t expected_growth = 4;
   void on_output(process::pipe_stream s, std::string bytes) override {
     if (slot_->note_output()) caf::anon_send(session_, output_resumed{generation_});
-    caf::anon_send(reader_, output_chunk{to_stream(s), std::move(bytes)});
+    std::uint64_t charged = 0;
+    if (auto child = slot_->get()) {
+      charged = bytes.size() * (expected_growth - 1);
+      child->charge(charged);
+    }
+    caf::anon_send(reader_, output_chunk{to_stream(s), std::move(bytes), charged});
   }
   void on_output_closed(process::pipe_stream s) override {
     caf::anon_send(reader_, output_closed{to_stream(s)});

@@ -74,7 +74,7 @@ std::size_t heap_bytes(const raw_line& r) {
 }
 
 // The batch's credit counts what the batch holds in memory, and the subscribers' copy without
-// raw lines, not only the bytes read: the budget bounds the heap.
+// raw lines, instead of the estimate made at the read: the budget bounds the heap.
 void charge_memory(adapter_actor* self, const std::shared_ptr<const output_credit>& credit) {
   auto& st = self->state;
   auto* pipe = const_cast<pipe_credit*>(dynamic_cast<const pipe_credit*>(credit.get()));
@@ -85,8 +85,7 @@ void charge_memory(adapter_actor* self, const std::shared_ptr<const output_credi
     all += bytes;
     if (!caf::holds_alternative<raw_line>(ev)) numbered += bytes + sizeof(session_event);
   }
-  std::size_t held = all + (st.subscribers.copies() ? numbered : 0);
-  if (held > pipe->bytes()) pipe->charge(held - pipe->bytes());
+  pipe->settle(all + (st.subscribers.copies() ? numbered : 0));
 }
 
 // Sends what was published since the last call, as one message to each subscriber.

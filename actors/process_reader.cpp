@@ -42,8 +42,9 @@ void flush(reader_actor* self, output_lines& batch, std::uint64_t bytes) {
 }
 
 // Splits `bytes` (empty at end of stream) and hands on complete lines and oversize notices in
-// stream order.
-void split(reader_actor* self, output_stream stream, const std::string* bytes) {
+// stream order, with the credit of the bytes and of what was `charged` for them.
+void split(reader_actor* self, output_stream stream, const std::string* bytes,
+           std::uint64_t charged = 0) {
   auto& st = self->state;
   output_lines batch{stream, {}, nullptr};
   auto on_line = [&](std::string_view line) { batch.lines.emplace_back(line); };
@@ -56,7 +57,7 @@ void split(reader_actor* self, output_stream stream, const std::string* bytes) {
     splitter.feed(*bytes, on_line, on_oversize);
   else
     splitter.finish(on_line, on_oversize);
-  flush(self, batch, bytes != nullptr ? bytes->size() : 0);
+  flush(self, batch, bytes != nullptr ? bytes->size() + charged : 0);
   constexpr std::size_t longest_prompt = 1024;
   if (bytes != nullptr && stream == output_stream::out && splitter.buffered() > 0 &&
       splitter.buffered() <= longest_prompt)
@@ -74,7 +75,7 @@ caf::behavior process_reader(reader_actor* self, caf::actor adapter,
   st.splitters.assign(2, process::line_splitter{max_line_bytes});
   st.generation = generation;
   return {
-    [self](const output_chunk& chunk) { split(self, chunk.stream, &chunk.bytes); },
+    [self](const output_chunk& chunk) { split(self, chunk.stream, &chunk.bytes, chunk.charged); },
     [self](const output_closed& closed) {
       split(self, closed.stream, nullptr);
       if (--self->state.open_streams > 0) return;

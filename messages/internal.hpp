@@ -15,15 +15,17 @@ namespace agentrt {
 
 enum class output_stream : std::uint8_t { out, err };
 
-// Bytes read from one of the child's pipes (I/O thread -> process reader).
+// Bytes read from one of the child's pipes (I/O thread -> process reader). `charged`: what was
+// counted against the child beyond the bytes, for what they will become in memory.
 struct output_chunk {
   output_stream stream = output_stream::out;
   std::string bytes;
+  std::uint64_t charged = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, output_chunk& x) {
-  return f(caf::meta::type_name("output_chunk"), x.stream, x.bytes);
+  return f(caf::meta::type_name("output_chunk"), x.stream, x.bytes, x.charged);
 }
 
 // A pipe reached end of file, or was closed by the runtime (I/O thread -> process reader).
