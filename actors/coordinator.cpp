@@ -50,6 +50,9 @@ struct coordinator_state {
   std::vector<node_link> nodes;
   std::unordered_map<std::string, placed_session> sessions;
   std::vector<subscribe_command> all_subscribers;  // with an empty session id
+  // Whether the nodes send raw lines: only once a subscriber here asked for them (they are the
+  // larger half of the traffic), and from then on.
+  bool nodes_send_raw = false;
   std::vector<caf::typed_response_promise<command_ack>> awaiting_nodes;
   totals_followers followers;
 
@@ -181,7 +184,7 @@ void joined(coordinator_actor* self, std::size_t index, caf::node_id id, caf::ac
   self->monitor(n.gateway);
   // Sent before any command of ours, so it is in place before the first session starts there.
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
-                           subscribe_command{"", handle(self), true});
+                           subscribe_command{"", handle(self), self->state.nodes_send_raw});
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
                            totals_subscription{handle(self)});
   first_attempt_over(self, index);
@@ -427,6 +430,18 @@ caf::result<session_list> list(coordinator_actor* self) {
   return g->promise;
 }
 
+// The first subscriber here that wants raw lines: every node sends them from now on (a node
+// keeps a subscriber's raw lines once asked, and so does a node that joins later).
+void ask_nodes_for_raw_lines(coordinator_actor* self) {
+  auto& st = self->state;
+  if (st.nodes_send_raw) return;
+  st.nodes_send_raw = true;
+  for (const auto& n : st.nodes)
+    if (n.connected())
+      request_forgetting_reply(self, n.supervisor, st.opts.command_timeout,
+                               subscribe_command{"", handle(self), true});
+}
+
 std::vector<subscribe_command>* subscribers_of(coordinator_actor* self, const std::string& id) {
   auto& st = self->state;
   if (id.empty()) return &st.all_subscribers;
@@ -445,6 +460,7 @@ caf::result<command_ack> subscription(coordinator_actor* self, const Command& cm
   if constexpr (std::is_same_v<Command, subscribe_command>) {
     list->push_back(cmd);
     self->monitor(cmd.subscriber);
+    if (cmd.raw) ask_nodes_for_raw_lines(self);
   }
   return command_ack{cmd.session_id};
 }

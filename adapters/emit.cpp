@@ -52,7 +52,11 @@ void emitter::emit_block(const char* suffix, const char* type, const json& conte
 }
 
 void emitter::emit_text(std::string id, const char* type, std::string_view text, bool delta) {
-  std::string content = R"({"text":)";
+  std::string content;
+  // Room for the text and its frame up front: grown by appends, the string would end at twice its
+  // size (it is held as long as its batch waits for the host, and counts against the budget).
+  content.reserve(text.size() + text.size() / 16 + 32);
+  content = R"({"text":)";
   append_quoted(content, text);
   if (delta) content += R"(,"delta":true)";
   content += '}';
