@@ -1,5 +1,7 @@
 #include "adapters/claude_adapter.hpp"
 
+#include <algorithm>
+
 #include "adapters/emit.hpp"
 #include "adapters/error_class.hpp"
 
@@ -195,8 +197,14 @@ void claude_adapter::parse(std::string_view line, adapter_output& out) {
 
 void claude_adapter::track_usage(std::string_view message_id, const usage& u, adapter_output& out) {
   if (message_id.empty()) return;
-  auto found = turn_usage_.find(message_id);
-  if (found == turn_usage_.end()) found = turn_usage_.emplace(message_id, usage{}).first;
+  auto found = std::find_if(turn_usage_.begin(), turn_usage_.end(),
+                            [&](const auto& r) { return r.first == message_id; });
+  if (found == turn_usage_.end()) {
+    // The oldest one's figures stay in the sum; it is only not updated any more.
+    if (turn_usage_.size() == recent_responses) turn_usage_.erase(turn_usage_.begin());
+    turn_usage_.emplace_back(std::string{message_id}, usage{});
+    found = turn_usage_.end() - 1;
+  }
   auto& latest = found->second;
   (turn_sum_ -= latest) += u;
   latest = u;

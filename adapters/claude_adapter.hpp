@@ -8,9 +8,9 @@
 // anything else -> unknown.
 
 #include <cstdint>
-
-#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/adapter.hpp"
 
@@ -27,13 +27,15 @@ class claude_adapter final : public provider_adapter {
     usage& operator-=(const usage& u);
   };
   // Token progress during a turn: the assistant lines of one response share its message.id and
-  // its usage, so each id counts once (its latest figures), never once per line.
+  // its usage, so each id counts once (its latest figures), never once per line. A response's
+  // lines come together: only the latest responses are kept, so that a turn that never ends
+  // (an agent that runs for hours) costs no more memory than a short one.
   void track_usage(std::string_view message_id, const usage& u, adapter_output& out);
+  static constexpr std::size_t recent_responses = 16;
 
-  cost_update totals_;  // confirmed by results
-  std::map<std::string, usage, std::less<>>
-    turn_usage_;    // the running turn's responses, by message.id
-  usage turn_sum_;  // the sum of turn_usage_
+  cost_update totals_;                                     // confirmed by results
+  std::vector<std::pair<std::string, usage>> turn_usage_;  // the latest responses, by message.id
+  usage turn_sum_;                                         // of every response of the running turn
 };
 
 }  // namespace agentrt::adapters

@@ -375,6 +375,31 @@ TEST(ClaudeAdapter, UsageOfOneResponseCountsOnceWhateverTheNumberOfLines) {
   EXPECT_EQ(out.cost->output_tokens, 40u);
 }
 
+// A turn that never ends (an agent writing for hours): every response counts once, however
+// many came before, and the adapter keeps only the latest ones.
+TEST(ClaudeAdapter, AnEndlessTurnCountsEveryResponseOnce) {
+  claude_adapter adapter;
+  adapter_output out;
+  auto line = [](int response, int output_tokens) {
+    return json({{"type", "assistant"},
+                 {"uuid", "u" + std::to_string(response) + "-" + std::to_string(output_tokens)},
+                 {"message",
+                  {{"id", "msg_" + std::to_string(response)},
+                   {"content", {{{"type", "text"}, {"text", "x"}}}},
+                   {"usage", {{"input_tokens", 10}, {"output_tokens", output_tokens}}}}}})
+      .dump();
+  };
+  constexpr int responses = 5000;
+  for (int r = 0; r < responses; ++r) {
+    out.clear();
+    adapter.on_line(line(r, 1), out);
+    adapter.on_line(line(r, 2), out);  // the same response's second block: its latest figures
+  }
+  ASSERT_TRUE(out.cost);
+  EXPECT_EQ(out.cost->input_tokens, 10u * responses);
+  EXPECT_EQ(out.cost->output_tokens, 2u * responses);
+}
+
 // Every claude capture of the real CLI in ../shared parses without an error message, and the
 // turn-end and cost figures match what the capture's result lines say.
 TEST(ClaudeAdapter, RealCliCaptures) {
