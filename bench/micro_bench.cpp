@@ -65,9 +65,9 @@ void BM_LineSplitter(benchmark::State& state) {
 }
 BENCHMARK(BM_LineSplitter)->Arg(4096)->Arg(65536);
 
-// One provider's adapter over its captures, fresh per pass (its state starts empty).
-void BM_Adapter(benchmark::State& state, const std::string& provider) {
-  auto lines = capture_lines(provider);
+// One provider's adapter over `lines`, fresh per pass (its state starts empty).
+void adapter_passes(benchmark::State& state, const std::string& provider,
+                    const std::vector<std::string>& lines) {
   std::size_t bytes = 0;
   for (const auto& l : lines) bytes += l.size();
   agentrt::adapters::adapter_output out;
@@ -81,6 +81,11 @@ void BM_Adapter(benchmark::State& state, const std::string& provider) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines.size()));
+}
+
+// Over the provider's real CLI captures.
+void BM_Adapter(benchmark::State& state, const std::string& provider) {
+  adapter_passes(state, provider, capture_lines(provider));
 }
 BENCHMARK_CAPTURE(BM_Adapter, claude, std::string{"claude"});
 BENCHMARK_CAPTURE(BM_Adapter, codex, std::string{"codex"});
@@ -119,18 +124,7 @@ void BM_AiderConsole(benchmark::State& state) {
     "```",
     "Applied edit to utils.py",
     "Tokens: 1.2k sent, 320 received. Cost: $0.0042 message, $0.0126 session."};
-  std::size_t bytes = 0;
-  for (const auto& l : lines) bytes += l.size();
-  agentrt::adapters::adapter_output out;
-  auto adapter = agentrt::adapters::make_adapter("aider");
-  for (auto _ : state)
-    for (const auto& l : lines) {
-      out.clear();
-      adapter->on_line(l, out);
-      benchmark::DoNotOptimize(out.messages.data());
-    }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * lines.size()));
+  adapter_passes(state, "aider", lines);
 }
 BENCHMARK(BM_AiderConsole);
 
