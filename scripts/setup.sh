@@ -39,7 +39,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
-  libsqlite3-dev procps clang-format openssl libssl-dev curl
+  libsqlite3-dev liblz4-dev procps clang-format openssl libssl-dev curl
   clang libclang-rt-14-dev
 )
 if [ "${1:-}" = --bench ]; then

@@ -1,6 +1,7 @@
 #include "runtime/journal/journal_store.hpp"
 
 #include <fcntl.h>
+#include <lz4.h>
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -20,7 +21,10 @@ namespace agentrt::journal {
 namespace {
 
 // 3: shared by several runtimes (the runtimes table, sessions.owner).
-constexpr int schema_version = 3;
+// 4: events compressed (batches.raw_bytes); those of schema 3 are read as they are.
+constexpr int schema_version = 4;
+// Events of an older schema than this are dropped: schema 2's lack status_change's retry fields.
+constexpr int oldest_readable_events = 3;
 
 constexpr const char* schema = R"(
 CREATE TABLE IF NOT EXISTS sessions(
@@ -30,7 +34,8 @@ CREATE TABLE IF NOT EXISTS sessions(
   started_at_ms INTEGER NOT NULL, node TEXT NOT NULL, query BLOB, owner TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS batches(
   session_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
-  events BLOB NOT NULL, PRIMARY KEY(session_id, first_seq)) WITHOUT ROWID;
+  events BLOB NOT NULL, raw_bytes INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(session_id, first_seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runtimes(
   runtime_id TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at_ms INTEGER NOT NULL);
 )";
@@ -139,19 +144,48 @@ std::int64_t now_ms() {
     .count();
 }
 
-// A journal of schema 2 has no owner column: its sessions belong to no runtime that lives.
-void add_owner_column(sqlite3* db) {
+// Adds a column an older schema lacks; its rows get the column's default.
+void add_column(sqlite3* db, const std::string& table, const std::string& column,
+                const std::string& definition) {
   sqlite3_stmt* stmt = nullptr;
-  bool has_owner = false;
-  if (sqlite3_prepare_v2(db, "PRAGMA table_info(sessions)", -1, &stmt, nullptr) == SQLITE_OK)
+  bool has = false;
+  if (sqlite3_prepare_v2(db, ("PRAGMA table_info(" + table + ")").c_str(), -1, &stmt, nullptr) ==
+      SQLITE_OK)
     while (sqlite3_step(stmt) == SQLITE_ROW)
-      has_owner =
-        has_owner ||
-        std::string{reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))} == "owner";
+      has = has || column == reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
   sqlite3_finalize(stmt);
-  if (!has_owner)
-    sqlite3_exec(db, "ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT ''", nullptr,
-                 nullptr, nullptr);
+  if (!has)
+    sqlite3_exec(db, ("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition).c_str(),
+                 nullptr, nullptr, nullptr);
+}
+
+// A batch as stored: LZ4 (raw_bytes is its size before) when that is smaller, else as it is
+// (raw_bytes 0, as in schema 3).
+struct stored_events {
+  std::string bytes;
+  std::int64_t raw_bytes = 0;
+};
+
+stored_events compress(const std::string& blob) {
+  stored_events out;
+  auto size = static_cast<int>(blob.size());
+  out.bytes.resize(static_cast<std::size_t>(LZ4_compressBound(size)));
+  int packed =
+    LZ4_compress_default(blob.data(), out.bytes.data(), size, static_cast<int>(out.bytes.size()));
+  if (packed <= 0 || packed >= size) return {blob, 0};
+  out.bytes.resize(static_cast<std::size_t>(packed));
+  out.raw_bytes = size;
+  return out;
+}
+
+// The batch as it was written; throws when the stored bytes do not decompress to its size.
+std::string decompress(std::string stored, std::int64_t raw_bytes, const std::string& what) {
+  if (raw_bytes == 0) return stored;
+  std::string out(static_cast<std::size_t>(raw_bytes), '\0');
+  int got = LZ4_decompress_safe(stored.data(), out.data(), static_cast<int>(stored.size()),
+                                static_cast<int>(raw_bytes));
+  if (got != raw_bytes) throw std::runtime_error{"journal: " + what + " are damaged"};
+  return out;
 }
 
 }  // namespace
@@ -311,9 +345,11 @@ std::unique_ptr<store> store::open(const std::string& dir) {
     statement version{s->db_, "PRAGMA user_version"};
     auto was = version.step() ? version.integer(0) : 0;
     s->exec(schema);
-    add_owner_column(s->db_);
-    // Events are serialized messages, and those of schema 2 lack status_change's retry fields.
-    if (was > 0 && was < schema_version) {
+    // A journal of schema 2 has no owner column: its sessions belong to no runtime that lives.
+    add_column(s->db_, "sessions", "owner", "TEXT NOT NULL DEFAULT ''");
+    add_column(s->db_, "batches", "raw_bytes", "INTEGER NOT NULL DEFAULT 0");
+    // Events are serialized messages: an older schema's are read as they were not written.
+    if (was > 0 && was < oldest_readable_events) {
       s->exec("DELETE FROM batches;");
       s->warnings_.push_back("journal: " + path + " was written by an older agentrt (schema " +
                              std::to_string(was) +
@@ -350,13 +386,18 @@ void store::write(const std::vector<stored_batch>& batches,
   if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     fail(sqlite3_errmsg(db_));
   try {
-    statement insert{db_, "INSERT OR IGNORE INTO batches VALUES(?,?,?,?)"};
-    for (const auto& b : batches)
+    statement insert{db_,
+                     "INSERT OR IGNORE INTO batches(session_id, first_seq, last_seq, events, "
+                     "raw_bytes) VALUES(?,?,?,?,?)"};
+    for (const auto& b : batches) {
+      auto stored = compress(b.blob);
       insert.bind(1, b.session_id)
         .bind(2, static_cast<std::int64_t>(b.first_seq))
         .bind(3, static_cast<std::int64_t>(b.last_seq))
-        .bind_blob(4, b.blob)
+        .bind_blob(4, stored.bytes)
+        .bind(5, stored.raw_bytes)
         .run();
+    }
     // Another runtime's record is not overwritten while that runtime lives.
     statement upsert{db_,
                      "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,NULL,?) "
@@ -452,16 +493,20 @@ std::string store::query(const std::string& session_id) const {
 std::vector<stored_batch> store::batches(const std::string& session_id, std::uint64_t after,
                                          std::uint64_t up_to) const {
   statement select{db_,
-                   "SELECT first_seq, last_seq, events FROM batches WHERE session_id=? AND "
+                   "SELECT first_seq, last_seq, events, raw_bytes FROM batches WHERE "
+                   "session_id=? AND "
                    "last_seq>? AND first_seq<=? ORDER BY first_seq"};
   auto clamp = [](std::uint64_t n) {
     return static_cast<std::int64_t>(std::min<std::uint64_t>(n, INT64_MAX));
   };
   select.bind(1, session_id).bind(2, clamp(after)).bind(3, clamp(up_to));
   std::vector<stored_batch> out;
-  while (select.step())
-    out.push_back({session_id, static_cast<std::uint64_t>(select.integer(0)),
-                   static_cast<std::uint64_t>(select.integer(1)), select.text(2)});
+  while (select.step()) {
+    auto first = static_cast<std::uint64_t>(select.integer(0));
+    auto what = "events " + std::to_string(first) + " of " + session_id;
+    out.push_back({session_id, first, static_cast<std::uint64_t>(select.integer(1)),
+                   decompress(select.text(2), select.integer(3), what)});
+  }
   return out;
 }
 

@@ -2,7 +2,8 @@
 // The journal's SQLite file: sessions as records, and every numbered event of each session, kept
 // in the batches they were published in (one row per batch: a row per event cost more than the
 // rest of the event path). Knows SQL, not actors: batches and queries arrive serialized (blobs),
-// so this file stays a leaf like runtime/process.
+// so this file stays a leaf like runtime/process. A batch is stored LZ4-compressed, and comes
+// back from batches() as it was written.
 //
 // Shared: any number of runtimes (processes or engines in one) write one file at once (WAL, a
 // busy timeout), each owning the sessions it started. A writer holds a lease for its life: a row
@@ -72,7 +73,8 @@ class store {
   // The session's latest query, serialized ("" if none).
   std::string query(const std::string& session_id) const;
   // The batches of a session holding events with after < seq <= up_to, in order (the first and
-  // the last may hold events outside the range too).
+  // the last may hold events outside the range too). Throws std::runtime_error naming the batch
+  // when one does not decompress (a damaged file).
   std::vector<stored_batch> batches(const std::string& session_id, std::uint64_t after,
                                     std::uint64_t up_to = UINT64_MAX) const;
 

@@ -1,0 +1,121 @@
+// The journal's file as runtime/journal/journal_store stores it: batches compressed, read back as
+// they were written, an older file's uncompressed batches still read, damage reported.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <random>
+#include <string>
+
+#include "runtime/journal/journal_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace agentrt::test {
+namespace {
+
+// Runs SQL on the journal's file beside the store, as another program would.
+void sql(const std::string& dir, const std::string& text) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/journal.db").c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, text.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+    << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+std::int64_t sql_number(const std::string& dir, const std::string& query) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open((dir + "/journal.db").c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+std::string agent_like_text(std::size_t bytes) {
+  std::string out;
+  for (int i = 0; out.size() < bytes; ++i)
+    out += R"({"type":"assistant","message":{"id":"msg_)" + std::to_string(i) +
+           R"(","content":[{"type":"text","text":"reading src/main.cpp"}]}})";
+  return out;
+}
+
+std::string random_bytes(std::size_t bytes) {
+  std::mt19937 gen{7};
+  std::string out(bytes, '\0');
+  for (auto& c : out) c = static_cast<char>(gen());
+  return out;
+}
+
+TEST(JournalStore, ABatchComesBackAsItWasWrittenAndTakesLessRoomOnDisk) {
+  temp_dir dir;
+  auto text = agent_like_text(64 * 1024);
+  auto noise = random_bytes(4096);
+  {
+    auto store = journal::store::open(dir.path());
+    store->write({{"s", 1, 10, text}, {"s", 11, 12, noise}}, {}, {});
+    auto back = store->batches("s", 0);
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0].blob, text);
+    EXPECT_EQ(back[0].last_seq, 10u);
+    EXPECT_EQ(back[1].blob, noise);
+  }
+  auto stored = sql_number(dir.path(), "SELECT length(events) FROM batches WHERE first_seq=1");
+  EXPECT_GT(stored, 0);
+  EXPECT_LT(stored, static_cast<std::int64_t>(text.size()) / 4);
+  // What does not compress is kept as it is, not grown.
+  EXPECT_EQ(sql_number(dir.path(), "SELECT length(events) FROM batches WHERE first_seq=11"),
+            static_cast<std::int64_t>(noise.size()));
+  EXPECT_EQ(sql_number(dir.path(), "SELECT raw_bytes FROM batches WHERE first_seq=11"), 0);
+}
+
+TEST(JournalStore, TheEventsOfAJournalOfSchema3AreStillRead) {
+  temp_dir dir;
+  sql(dir.path(), R"(
+CREATE TABLE sessions(
+  session_id TEXT PRIMARY KEY, provider TEXT NOT NULL, status TEXT NOT NULL,
+  generation INTEGER NOT NULL, pid INTEGER NOT NULL, provider_session_id TEXT NOT NULL,
+  total_cost_usd REAL NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+  started_at_ms INTEGER NOT NULL, node TEXT NOT NULL, query BLOB, owner TEXT NOT NULL DEFAULT '');
+CREATE TABLE batches(
+  session_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  events BLOB NOT NULL, PRIMARY KEY(session_id, first_seq)) WITHOUT ROWID;
+CREATE TABLE runtimes(
+  runtime_id TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at_ms INTEGER NOT NULL);
+INSERT INTO batches VALUES('old', 1, 3, CAST('three events, as written' AS BLOB));
+PRAGMA user_version=3;)");
+  auto store = journal::store::open(dir.path());
+  EXPECT_TRUE(store->warnings().empty());
+  auto back = store->batches("old", 0);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].blob, "three events, as written");
+  // New batches beside it are compressed.
+  auto text = agent_like_text(8192);
+  store->write({{"old", 4, 9, text}}, {}, {});
+  back = store->batches("old", 3);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].blob, text);
+  EXPECT_GT(sql_number(dir.path(), "SELECT raw_bytes FROM batches WHERE first_seq=4"), 0);
+}
+
+TEST(JournalStore, ABatchThatNoLongerDecompressesIsReportedNotMisread) {
+  temp_dir dir;
+  auto store = journal::store::open(dir.path());
+  store->write({{"s", 1, 5, agent_like_text(8192)}}, {}, {});
+  sql(dir.path(), "UPDATE batches SET events=substr(events, 1, length(events) / 2)");
+  try {
+    store->batches("s", 0);
+    ADD_FAILURE() << "a damaged batch was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("events 1 of s are damaged"), std::string::npos)
+      << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace agentrt::test
