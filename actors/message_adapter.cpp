@@ -133,8 +133,12 @@ void normalize_line(adapter_actor* self, std::string& line) {
   publish_output(self);
 }
 
+// The journal keeps the numbered events only: it shares whichever batch goes out, and so needs
+// no copy of it without the raw lines.
 void add_live(adapter_actor* self, const caf::actor& who, bool raw) {
-  if (self->state.subscribers.add(who, raw)) self->monitor(who);
+  auto& st = self->state;
+  auto wants = who == st.journal ? raw_lines::either : raw ? raw_lines::with : raw_lines::without;
+  if (st.subscribers.add(who, wants)) self->monitor(who);
 }
 
 // The replay (events up to `last`), its end, then what was held back, then the live stream.
