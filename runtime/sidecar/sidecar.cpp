@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/unexpected.hpp"
@@ -56,8 +56,9 @@ struct protocol_state {
   caf::actor supervisor;
   bool normalized_all = false;
   bool raw_all = true;
-  std::set<std::string> normalized;  // sessions that asked for normalized events
-  std::map<std::string, session_view> sessions;
+  // Looked up for every event: hashed (ordered, they were 5% of this thread's time at N=500).
+  std::unordered_set<std::string> normalized;  // sessions that asked for normalized events
+  std::unordered_map<std::string, session_view> sessions;
   caf::typed_response_promise<command_ack> drained;  // answered once no session is live
   bool draining = false;
   std::size_t in_flight = 0;  // commands sent and not answered yet
