@@ -5,6 +5,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "support/vocabulary_system.hpp"
 
 namespace {
 
@@ -21,15 +22,7 @@ T roundtrip(caf::actor_system& sys, T value) {
   return copy;
 }
 
-struct MessagesTest : ::testing::Test {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  void SetUp() override {
-    cfg.add_message_types<caf::id_block::agentrt_vocabulary>();
-    cfg.add_message_types<caf::id_block::agentrt>();
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-};
+using MessagesTest = test::VocabularySystem;
 
 TEST_F(MessagesTest, QueryCommandRoundTrips) {
   query_command q;

@@ -6,20 +6,13 @@
 
 #include "actors/subscriber_set.hpp"
 #include "messages/type_ids.hpp"
+#include "support/vocabulary_system.hpp"
 
 namespace {
 
 using namespace agentrt;
 
-struct SubscriberSet : ::testing::Test {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  void SetUp() override {
-    cfg.add_message_types<caf::id_block::agentrt_vocabulary>();
-    cfg.add_message_types<caf::id_block::agentrt>();
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-
+struct SubscriberSet : test::VocabularySystem {
   static session_events batch() {
     return {{raw_line{"s", R"({"type":"assistant"})"},
              agent_message{"m1", "s", "text", "", R"({"text":"hi"})", 1, 1}},
