@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "actors/unexpected.hpp"
@@ -22,6 +23,11 @@ constexpr auto retry_interval = std::chrono::seconds{1};
 // ... and events up to this many bytes wait in memory; beyond, the oldest batches are given up.
 // Session records and queries (one each per session) always wait.
 constexpr std::size_t max_waiting_bytes = std::size_t{64} << 20;
+// After a batch, with nothing else queued, the journal's thread sleeps this long before it looks
+// at its mailbox again: batches sent meanwhile queue without waking it (a send to a blocked
+// detached actor is a futex wake on both threads, once per batch at N=500), and it takes them
+// all at once. Replays and sequence questions wait for the nap at most; an idle journal blocks.
+constexpr auto nap_after_batch = std::chrono::milliseconds{2};
 
 // What waits to be written. Whatever is left when the actor ends is written by the destructor.
 struct pending_writes {
@@ -181,6 +187,7 @@ void record(journal_actor* self, const session_events& batch) {
   pending.arrived.push_back(self->current_mailbox_element()->copy_content_to_message());
   if (!pending.status.ok) pending.seal();
   schedule_flush(self);
+  if (self->mailbox().empty()) std::this_thread::sleep_for(nap_after_batch);
 }
 
 caf::result<session_events> replay(journal_actor* self, const replay_request& req) {
