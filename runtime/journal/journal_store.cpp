@@ -179,12 +179,13 @@ stored_events compress(const std::string& blob) {
 }
 
 // The batch as it was written; throws when the stored bytes do not decompress to its size. A size
-// beyond what LZ4 can make of the stored bytes (at most 255 to 1) is damage too, and is not
-// allocated.
+// beyond what LZ4 can make of the stored bytes (at most 255 to 1, and one block's largest) is
+// damage too, and is not allocated.
 std::string decompress(std::string stored, std::int64_t raw_bytes, const std::string& what) {
   if (raw_bytes == 0) return stored;
   auto damaged = [&] { return std::runtime_error{"journal: " + what + " are damaged"}; };
-  if (raw_bytes < 0 || static_cast<std::uint64_t>(raw_bytes) > 255 * (stored.size() + 16))
+  if (raw_bytes < 0 || raw_bytes > LZ4_MAX_INPUT_SIZE ||
+      static_cast<std::uint64_t>(raw_bytes) > 255 * (stored.size() + 16))
     throw damaged();
   std::string out(static_cast<std::size_t>(raw_bytes), '\0');
   int got = LZ4_decompress_safe(stored.data(), out.data(), static_cast<int>(stored.size()),
