@@ -269,7 +269,7 @@ void io_loop::on_readable(watched& w, slot which) {
     reap(w, false);
   else if (which == slot::in)
     flush_input(w);
-  else
+  else if (!w.paused)  // paused by an earlier event of the same batch: its readiness is stale
     read_pipe(w, which);
 }
 
