@@ -96,6 +96,11 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   config_->add_message_types<caf::id_block::agentrt_vocabulary>();
   config_->add_message_types<caf::id_block::agentrt>();
   config_->set("scheduler.max-threads", threads);
+  // A worker out of work spins briefly, then (CAF's default) sleeps 50 us at a time 500 times
+  // before it waits to be woken: each nap a context switch, on every lull between bursts of
+  // output. Without the naps it waits at once, and an enqueue wakes it: two nodes and their
+  // coordinator at N=1000 spent 3.0 s of CPU with them, 2.25 s without (BENCHMARKS.md).
+  config_->set("work-stealing.moderate-poll-attempts", std::size_t{0});
   config_->set("logger.verbosity", caf::atom("quiet"));
   auto& cluster = opts_.cluster;
   bool networked = cluster.serve || !cluster.nodes.empty();
