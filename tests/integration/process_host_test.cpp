@@ -262,6 +262,53 @@ TEST(ProcessHost, TheBudgetOfAllChildrenStopsEveryReadUntilCreditReturns) {
   }
 }
 
+// Pipes that are all full when the budget reopens come back from one epoll_wait together. Once
+// the first of them have spent the budget again, the others' readiness in that batch is stale:
+// they are not read.
+TEST(ProcessHost, PipesReadyTogetherWhenTheBudgetReopensAreReadOnlyUpToIt) {
+  process_host_options opts;
+  opts.buffer_budget_bytes = 256 * 1024;  // a share is one read chunk (64 KiB): five spend it
+  process_host host{opts};
+  auto spawn_holding = [&](std::size_t count) {
+    std::vector<std::shared_ptr<recording_observer>> children;
+    for (std::size_t i = 0; i < count; ++i) {
+      children.push_back(std::make_shared<recording_observer>(/*hold_credit=*/true));
+      host.spawn(fake({"--transcript", "hello", "--repeat", "2000"}), children.back());
+    }
+    return children;
+  };
+  auto total = [](const auto& children) {
+    std::size_t sum = 0;
+    for (auto& o : children) sum += o->out_size();
+    return sum;
+  };
+  auto first = spawn_holding(5);
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       total(first) < opts.buffer_budget_bytes && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_GE(total(first), opts.buffer_budget_bytes) << "the budget is spent: no pipe is read";
+  auto late = spawn_holding(16);
+  for (auto& o : late) ASSERT_TRUE(o->wait([](auto& c) { return c.child_ != nullptr; }));
+  std::this_thread::sleep_for(300ms);  // each fills its pipe meanwhile
+  ASSERT_EQ(total(late), 0u);
+
+  for (auto& o : first) o->release_all();
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       total(late) == 0 && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_GT(total(late), 0u);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_LE(total(late), opts.buffer_budget_bytes + opts.read_chunk_bytes)
+    << "one read may cross the budget, the next waits";
+
+  for (auto& o : late) o->release_all();
+  for (auto* group : {&first, &late})
+    for (auto& o : *group) {
+      ASSERT_TRUE(o->wait_done());
+      EXPECT_EQ(lines_in(o->out_), 2002u) << "init, 2000 repeated lines, result";
+    }
+}
+
 // An agent that wrote its last lines into the pipe and exited while its reading was paused: when
 // the session gives up waiting for the end of file (the drain grace), those lines are still read.
 TEST(ProcessHost, ClosingThePipesOfAPausedChildReadsWhatTheyHoldFirst) {
