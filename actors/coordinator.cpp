@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/forget_reply.hpp"
 #include "actors/subscriber_set.hpp"
@@ -21,12 +23,26 @@ using namespace std::chrono_literals;
 constexpr auto first_backoff = 250ms;
 constexpr auto last_backoff = 5000ms;
 
+// A node's batch holds its agent's pipe there until its last holder here lets go of it: then its
+// id goes back to the node's uplink, which keeps the credit until then. The ids are let go of on
+// whichever thread held the batch last; they are gathered, and the first of them since the last
+// flush asks the coordinator for one, so that a turn of the coordinator returns all that were
+// let go of meanwhile in one message over the network, not one message per batch.
+struct node_returns {
+  caf::actor_addr coordinator;  // not a strong reference: the coordinator's state holds this
+  std::size_t index = 0;
+  std::mutex mutex;
+  std::vector<std::uint64_t> ids;
+};
+
 struct node_link {
   node_address address;
-  caf::node_id id;        // of the process that answered last
-  caf::actor gateway;     // monitored; empty while not connected
-  caf::actor supervisor;  // takes the commands
-  bool tried = false;     // a first attempt to connect has ended
+  caf::node_id id;                        // of the process that answered last
+  caf::actor gateway;                     // monitored; empty while not connected
+  caf::actor supervisor;                  // takes the commands
+  caf::actor uplink;                      // the node's subscriber for us: its batches come from it
+  std::shared_ptr<node_returns> returns;  // of the batches from this uplink
+  bool tried = false;                     // a first attempt to connect has ended
   std::chrono::milliseconds backoff{0};
   usage_totals totals;  // as the node reported last (kept when it is lost: that was spent)
 
@@ -148,6 +164,47 @@ void on_events(coordinator_actor* self, session_events& batch) {
   hand_on(self, id, std::move(batch));
 }
 
+class node_credit final : public output_credit {
+ public:
+  node_credit(std::shared_ptr<node_returns> returns, std::uint64_t id)
+      : returns_(std::move(returns)), id_(id) {}
+  ~node_credit() override {
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> guard{returns_->mutex};
+      first = returns_->ids.empty();
+      returns_->ids.push_back(id_);
+    }
+    if (auto coordinator = caf::actor_cast<caf::actor>(returns_->coordinator); first && coordinator)
+      caf::anon_send(coordinator, credit_flush{returns_->index});
+  }
+
+ private:
+  std::shared_ptr<node_returns> returns_;
+  std::uint64_t id_;
+};
+
+void flush_returns(coordinator_actor* self, std::size_t index) {
+  if (index >= self->state.nodes.size()) return;
+  auto& n = self->state.nodes[index];
+  if (!n.returns) return;
+  credit_return back;
+  {
+    std::lock_guard<std::mutex> guard{n.returns->mutex};
+    back.ids.swap(n.returns->ids);
+  }
+  if (n.uplink && !back.ids.empty()) self->send(n.uplink, std::move(back));
+}
+
+void on_node_batch(coordinator_actor* self, credited_events& from_node) {
+  auto sender = self->current_sender();
+  auto node = sender ? node_of(self, sender->node()) : std::nullopt;
+  if (node && self->state.nodes[*node].returns)
+    from_node.batch.credit =
+      std::make_shared<node_credit>(self->state.nodes[*node].returns, from_node.id);
+  on_events(self, from_node.batch);
+}
+
 // ---- nodes: connecting, losing, dialling again ------------------------------------------------
 
 bool every_node_tried(const coordinator_state& st) {
@@ -175,16 +232,20 @@ void attempt_failed(coordinator_actor* self, std::size_t index) {
 }
 
 void joined(coordinator_actor* self, std::size_t index, caf::node_id id, caf::actor gateway,
-            caf::actor supervisor) {
+            node_welcome welcome) {
   auto& n = self->state.nodes[index];
   n.id = std::move(id);
   n.gateway = std::move(gateway);
-  n.supervisor = std::move(supervisor);
+  n.supervisor = std::move(welcome.supervisor);
+  n.uplink = std::move(welcome.uplink);
+  n.returns = std::make_shared<node_returns>();
+  n.returns->coordinator = self->address();
+  n.returns->index = index;
   n.backoff = {};
   self->monitor(n.gateway);
   // Sent before any command of ours, so it is in place before the first session starts there.
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
-                           subscribe_command{"", handle(self), self->state.nodes_send_raw});
+                           subscribe_command{"", n.uplink, self->state.nodes_send_raw});
   request_forgetting_reply(self, n.supervisor, self->state.opts.command_timeout,
                            totals_subscription{handle(self)});
   first_attempt_over(self, index);
@@ -203,8 +264,8 @@ void dial(coordinator_actor* self, std::size_t index) {
         self->request(gateway, timeout, coordinator_hello{handle(self)})
           .then(
             [self, index, id, gateway](node_welcome& welcome) {
-              if (!welcome.supervisor) return attempt_failed(self, index);
-              joined(self, index, id, gateway, std::move(welcome.supervisor));
+              if (!welcome.supervisor || !welcome.uplink) return attempt_failed(self, index);
+              joined(self, index, id, gateway, std::move(welcome));
             },
             [self, index](const caf::error&) { attempt_failed(self, index); });
       },
@@ -217,6 +278,8 @@ void node_lost(coordinator_actor* self, std::size_t index) {
   auto& n = st.nodes[index];
   n.gateway = nullptr;
   n.supervisor = nullptr;
+  n.uplink = nullptr;
+  n.returns = nullptr;
   std::string reason = unreachable_text(n);
   for (auto& [id, s] : st.sessions) {
     if (s.node != index || is_terminal(s.status)) continue;
@@ -439,7 +502,7 @@ void ask_nodes_for_raw_lines(coordinator_actor* self) {
   for (const auto& n : st.nodes)
     if (n.connected())
       request_forgetting_reply(self, n.supervisor, st.opts.command_timeout,
-                               subscribe_command{"", handle(self), true});
+                               subscribe_command{"", n.uplink, true});
 }
 
 std::vector<subscribe_command>* subscribers_of(coordinator_actor* self, const std::string& id) {
@@ -499,7 +562,7 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
   for (auto& address : opts.nodes)
-    st.nodes.push_back(node_link{address, {}, {}, {}, false, {}, {}});
+    st.nodes.push_back(node_link{address, {}, {}, {}, {}, {}, false, {}, {}});
   st.opts = std::move(opts);
   self->set_down_handler([self](const caf::down_msg& down) { on_down(self, down); });
   for (std::size_t i = 0; i < st.nodes.size(); ++i) dial(self, i);
@@ -514,7 +577,8 @@ caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
     [self](const list_command&) { return list(self); },
     [self](const subscribe_command& cmd) { return subscription(self, cmd); },
     [self](const unsubscribe_command& cmd) { return subscription(self, cmd); },
-    [self](session_events& batch) { on_events(self, batch); },
+    [self](credited_events& from_node) { on_node_batch(self, from_node); },
+    [self](const credit_flush& flush) { flush_returns(self, flush.index); },
     [self](journal_status& status) { on_node_journal(self, status); },
     [self](const totals_command&) { return totals(self->state); },
     [self](const totals_subscription& sub) {

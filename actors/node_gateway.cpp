@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 
 #include <map>
+#include <memory>
+#include <unordered_map>
 
 #include "actors/forget_reply.hpp"
 #include "actors/unexpected.hpp"
@@ -14,10 +16,50 @@ namespace {
 
 constexpr auto command_timeout = std::chrono::seconds{10};
 
+// ---- the uplink: a node's event batches to one coordinator, their credit back ---------------
+//
+// A batch's pipe credit is not serialized: sent as it is, it would return on the node as soon as
+// the middleman had written the batch, and a coordinator whose subscribers stop reading would
+// queue without bound. The uplink keeps each batch's credit under an id until the coordinator
+// returns that id, once the batch has left the coordinator too: a stuck host behind a
+// coordinator pauses the agents on the nodes. A coordinator that is gone returns them all.
+struct uplink_state {
+  caf::actor coordinator;
+  std::uint64_t last_id = 0;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const output_credit>> held;
+
+  static inline const char* name = "node_uplink";
+};
+
+using uplink_actor = caf::stateful_actor<uplink_state>;
+
+void send_batch(uplink_actor* self, session_events& batch) {
+  auto& st = self->state;
+  auto id = ++st.last_id;
+  if (batch.credit) st.held.emplace(id, std::move(batch.credit));
+  self->send(st.coordinator, credited_events{id, std::move(batch)});
+}
+
+caf::behavior node_uplink(uplink_actor* self, caf::actor coordinator) {
+  report_unexpected_on_stderr(self);
+  self->state.coordinator = coordinator;
+  self->monitor(coordinator);
+  self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  return {
+    [self](session_events& batch) { send_batch(self, batch); },
+    [self](const credit_return& back) {
+      for (auto id : back.ids) self->state.held.erase(id);
+    },
+    [self](journal_status& status) { self->send(self->state.coordinator, std::move(status)); },
+  };
+}
+
+// ---- the gateway ----------------------------------------------------------------------------
+
 struct gateway_state {
   caf::actor supervisor;
   std::chrono::milliseconds orphan_grace{0};
-  std::map<caf::actor_addr, caf::actor> coordinators;
+  std::map<caf::actor_addr, caf::actor> coordinators;  // each one's uplink
   std::uint64_t epoch = 0;  // changes whenever a coordinator comes or goes
 
   static inline const char* name = "node_gateway";
@@ -44,6 +86,7 @@ void coordinator_gone(gateway_actor* self, const caf::actor_addr& who) {
   // Its subscription would otherwise be handed to every new session.
   request_forgetting_reply(self, st.supervisor, command_timeout,
                            unsubscribe_command{"", it->second});
+  self->send_exit(it->second, caf::exit_reason::user_shutdown);
   st.coordinators.erase(it);
   ++st.epoch;
   if (st.coordinators.empty()) self->delayed_send(self, st.orphan_grace, orphan_tick{st.epoch});
@@ -60,11 +103,14 @@ caf::behavior node_gateway(gateway_actor* self, caf::actor supervisor,
     [self](const coordinator_hello& hello) -> caf::result<node_welcome> {
       auto& st = self->state;
       if (!hello.coordinator) return caf::sec::invalid_argument;
-      if (st.coordinators.emplace(hello.coordinator.address(), hello.coordinator).second) {
+      auto it = st.coordinators.find(hello.coordinator.address());
+      if (it == st.coordinators.end()) {
+        auto uplink = self->spawn(node_uplink, hello.coordinator);
+        it = st.coordinators.emplace(hello.coordinator.address(), uplink).first;
         self->monitor(hello.coordinator);
         ++st.epoch;  // a pending orphan tick is stale now
       }
-      return node_welcome{st.supervisor};
+      return node_welcome{st.supervisor, it->second};
     },
     [self](const orphan_tick& tick) {
       if (tick.epoch == self->state.epoch && self->state.coordinators.empty())

@@ -8,8 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "messages/batch.hpp"
 #include "messages/commands.hpp"
+#include "messages/inspect.hpp"
 
 namespace agentrt {
 
@@ -24,14 +27,51 @@ typename Inspector::result_type inspect(Inspector& f, coordinator_hello& x) {
   return f(caf::meta::type_name("coordinator_hello"), x.coordinator);
 }
 
-// The gateway's answer: the node's supervisor, which takes the supervisor's commands.
+// The gateway's answer: the node's supervisor, which takes the supervisor's commands, and the
+// node's uplink to this coordinator, the subscriber the coordinator names in its subscriptions
+// there: it hands the node's event batches on to the coordinator, and keeps each batch's pipe
+// credit until the coordinator returns it (credit end to end, docs/distributed.md).
 struct node_welcome {
   caf::actor supervisor;
+  caf::actor uplink;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
-  return f(caf::meta::type_name("node_welcome"), x.supervisor);
+  return f(caf::meta::type_name("node_welcome"), x.supervisor, x.uplink);
+}
+
+// A batch of a node's session, from the node's uplink to its coordinator. The batch's credit
+// stays on the node under `id` until the coordinator returns it.
+struct credited_events {
+  std::uint64_t id = 0;
+  session_events batch;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credited_events& x) {
+  return f(caf::meta::type_name("credited_events"), x.id, x.batch);
+}
+
+// From a coordinator to a node's uplink: these batches have left the coordinator (the last
+// holder there let go of each); their credit returns on the node.
+struct credit_return {
+  std::vector<std::uint64_t> ids;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credit_return& x) {
+  return f(caf::meta::type_name("credit_return"), x.ids);
+}
+
+// Coordinator to itself: batches of node `index` were let go of; their ids wait to be returned.
+struct credit_flush {
+  std::uint64_t index = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credit_flush& x) {
+  return f(caf::meta::type_name("credit_flush"), x.index);
 }
 
 // A session that goes on on another node (its node was lost): the node starts it as a query, but

@@ -66,5 +66,8 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_session))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_subscription))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_tick))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::credited_events))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::credit_return))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::credit_flush))
 
 CAF_END_TYPE_ID_BLOCK(agentrt)

@@ -129,6 +129,34 @@ TEST(Cluster, ThreeNodesRunThreeHundredSessionsEveryEventInOrder) {
   EXPECT_EQ(totals->output_tokens, output_tokens);
 }
 
+// A subscriber of the coordinator that takes nothing keeps its batches in its mailbox, and with
+// them the pipe credit on the node: the agent there waits on its pipe, instead of the coordinator
+// queueing what the node sends, and every event arrives once the subscriber takes them.
+TEST(Cluster, ASubscriberOfTheCoordinatorThatTakesNothingPausesTheAgentOnItsNode) {
+  constexpr std::uint64_t budget = 1 << 20;
+  node_process a{"127.0.0.1:0", {"--max-buffered-mb", "1"}};
+  ASSERT_FALSE(a.address.empty());
+  runtime rt{coordinator_options({&a})};
+  event_collector events{rt};  // takes nothing until wait_terminal below
+  ASSERT_TRUE(rt.query(fake_query("held", R"({"repeat":20000})")));  // about 7 MB
+  std::vector<pid_t> agents;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       agents.empty() && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(10ms), agents = agents_of(a.process->pid);
+  ASSERT_EQ(agents.size(), 1u);
+  const auto bound = budget + 2 * pipe_capacity + startup_writes();
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(50ms);
+    ASSERT_LE(written_by(agents.front()), bound) << "the agent wrote on while nobody took";
+  }
+  EXPECT_FALSE(process_gone(agents.front())) << "the agent waits on its pipe";
+
+  ASSERT_TRUE(events.wait_terminal({"held"}, 60s));
+  EXPECT_EQ(events.sessions["held"].last_status(), session_status::done);
+  EXPECT_EQ(events.sessions["held"].messages.size(), 20000u + 2) << "init, each line, result";
+  expect_in_order(events.sessions["held"], "held");
+}
+
 TEST(Cluster, ACoordinatorResumesASessionThatRanOnANodeUnderAnEarlierCoordinator) {
   node_process a, b;
   ASSERT_FALSE(a.address.empty() || b.address.empty());

@@ -1,8 +1,10 @@
 #pragma once
 // Checks on real processes.
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,5 +92,66 @@ inline std::vector<pid_t> processes_with_env(const std::string& entry) {
   }
   return found;
 }
+
+// What a process wrote so far (write(2) bytes, /proc/PID/io); 0 once it is gone.
+inline std::uint64_t written_by(pid_t pid) {
+  std::ifstream io{"/proc/" + std::to_string(pid) + "/io"};
+  for (std::string key; io >> key;) {
+    std::uint64_t value = 0;
+    io >> value;
+    if (key == "wchar:") return value;
+  }
+  return 0;
+}
+
+// What the fake agent writes before its output: nothing, but a sanitizer's runtime in it writes
+// at start (TSan: 512 KiB). Measured on one that writes its first line and waits.
+inline std::uint64_t startup_writes() {
+  int out[2];
+  if (pipe(out) != 0) return 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(AGENTRT_FAKE_AGENT_PATH, AGENTRT_FAKE_AGENT_PATH, "--misbehave", "hang", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string first;
+  char c = 0;
+  while (read(out[0], &c, 1) == 1 && c != '\n') first += c;
+  auto total = written_by(pid);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(out[0]);
+  return total > first.size() + 1 ? total - first.size() - 1 : 0;
+}
+
+// The live fake agents started by `parent` (not its guardian).
+inline std::vector<pid_t> agents_of(pid_t parent) {
+  std::vector<pid_t> found;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return found;
+  while (auto* entry = readdir(proc)) {
+    std::string name = entry->d_name;
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat{"/proc/" + name + "/stat"};
+    std::string text{std::istreambuf_iterator<char>{stat}, {}};
+    auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest{text.substr(close + 2)};
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    bool agent = text.find("(agentrt-fake-ag") != std::string::npos;  // comm, cut at 15
+    if (ppid == parent && agent && state != 'Z')
+      found.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  closedir(proc);
+  return found;
+}
+
+constexpr std::size_t pipe_capacity = 64 * 1024;  // Linux's default, each of stdout and stderr
 
 }  // namespace agentrt::test
