@@ -130,31 +130,39 @@ TEST(Cluster, ThreeNodesRunThreeHundredSessionsEveryEventInOrder) {
 }
 
 // A subscriber of the coordinator that takes nothing keeps its batches in its mailbox, and with
-// them the pipe credit on the node: the agent there waits on its pipe, instead of the coordinator
-// queueing what the node sends, and every event arrives once the subscriber takes them.
-TEST(Cluster, ASubscriberOfTheCoordinatorThatTakesNothingPausesTheAgentOnItsNode) {
+// them the pipe credit on the node: the agents there wait on their pipes, instead of the
+// coordinator queueing what the node sends. Commands still get through (list answers, a stop
+// ends its agent), and every event arrives once the subscriber takes them.
+TEST(Cluster, ASubscriberOfTheCoordinatorThatTakesNothingPausesTheAgentsOnItsNode) {
   constexpr std::uint64_t budget = 1 << 20;
   node_process a{"127.0.0.1:0", {"--max-buffered-mb", "1"}};
   ASSERT_FALSE(a.address.empty());
   runtime rt{coordinator_options({&a})};
   event_collector events{rt};  // takes nothing until wait_terminal below
-  ASSERT_TRUE(rt.query(fake_query("held", R"({"repeat":20000})")));  // about 7 MB
+  for (const char* id : {"held", "stopped"})
+    ASSERT_TRUE(rt.query(fake_query(id, R"({"repeat":20000})")));  // about 7 MB each
   std::vector<pid_t> agents;
   for (auto deadline = std::chrono::steady_clock::now() + 10s;
-       agents.empty() && std::chrono::steady_clock::now() < deadline;)
+       agents.size() < 2 && std::chrono::steady_clock::now() < deadline;)
     std::this_thread::sleep_for(10ms), agents = agents_of(a.process->pid);
-  ASSERT_EQ(agents.size(), 1u);
-  const auto bound = budget + 2 * pipe_capacity + startup_writes();
+  ASSERT_EQ(agents.size(), 2u);
+  const auto bound = budget + 2 * (2 * pipe_capacity + startup_writes());
   for (int i = 0; i < 30; ++i) {
     std::this_thread::sleep_for(50ms);
-    ASSERT_LE(written_by(agents.front()), bound) << "the agent wrote on while nobody took";
+    ASSERT_LE(written_by(agents[0]) + written_by(agents[1]), bound)
+      << "the agents wrote on while nobody took";
   }
-  EXPECT_FALSE(process_gone(agents.front())) << "the agent waits on its pipe";
+  for (pid_t agent : agents) EXPECT_FALSE(process_gone(agent)) << "each waits on its pipe";
 
-  ASSERT_TRUE(events.wait_terminal({"held"}, 60s));
+  auto list = rt.list();
+  ASSERT_TRUE(list) << "the control plane answers while the output waits";
+  EXPECT_EQ(list->sessions.size(), 2u);
+  ASSERT_TRUE(rt.stop("stopped"));
+  ASSERT_TRUE(events.wait_terminal({"held", "stopped"}, 60s));
+  EXPECT_EQ(events.sessions["stopped"].last_status(), session_status::stopped);
   EXPECT_EQ(events.sessions["held"].last_status(), session_status::done);
   EXPECT_EQ(events.sessions["held"].messages.size(), 20000u + 2) << "init, each line, result";
-  expect_in_order(events.sessions["held"], "held");
+  for (const char* id : {"held", "stopped"}) expect_in_order(events.sessions[id], id);
 }
 
 TEST(Cluster, ACoordinatorResumesASessionThatRanOnANodeUnderAnEarlierCoordinator) {
