@@ -199,7 +199,7 @@ void flush_returns(coordinator_actor* self, std::size_t index) {
 void on_node_batch(coordinator_actor* self, credited_events& from_node) {
   auto sender = self->current_sender();
   auto node = sender ? node_of(self, sender->node()) : std::nullopt;
-  if (node && self->state.nodes[*node].returns)
+  if (from_node.id != 0 && node && self->state.nodes[*node].returns)
     from_node.batch.credit =
       std::make_shared<node_credit>(self->state.nodes[*node].returns, from_node.id);
   on_events(self, from_node.batch);
@@ -561,8 +561,7 @@ void clean_up(coordinator_actor* self, const cleanup_tick& tick) {
 caf::behavior coordinator(coordinator_actor* self, coordinator_options opts) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
-  for (auto& address : opts.nodes)
-    st.nodes.push_back(node_link{address, {}, {}, {}, {}, {}, false, {}, {}});
+  for (auto& address : opts.nodes) st.nodes.emplace_back().address = address;
   st.opts = std::move(opts);
   self->set_down_handler([self](const caf::down_msg& down) { on_down(self, down); });
   for (std::size_t i = 0; i < st.nodes.size(); ++i) dial(self, i);

@@ -35,8 +35,8 @@ using uplink_actor = caf::stateful_actor<uplink_state>;
 
 void send_batch(uplink_actor* self, session_events& batch) {
   auto& st = self->state;
-  auto id = ++st.last_id;
-  if (batch.credit) st.held.emplace(id, std::move(batch.credit));
+  std::uint64_t id = 0;  // a batch without credit (a status change) has nothing to return
+  if (batch.credit) st.held.emplace(id = ++st.last_id, std::move(batch.credit));
   self->send(st.coordinator, credited_events{id, std::move(batch)});
 }
 

@@ -42,7 +42,7 @@ typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
 }
 
 // A batch of a node's session, from the node's uplink to its coordinator. The batch's credit
-// stays on the node under `id` until the coordinator returns it.
+// stays on the node under `id` until the coordinator returns it; 0 for a batch that holds none.
 struct credited_events {
   std::uint64_t id = 0;
   session_events batch;
