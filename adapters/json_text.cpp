@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace agentrt::adapters {
@@ -56,6 +58,27 @@ void append_escape(std::string& out, unsigned char c) {
   out.append(escaped, sizeof escaped);
 }
 
+// The first byte at or after `i` that must be escaped, or when `high` one of 0x80-0xff (UTF-8
+// to validate); `n` when there is none. Eight bytes a step: most text has nothing to escape, and
+// this scan was the largest part of writing a normalized line when it went byte by byte.
+std::size_t next_special(const unsigned char* bytes, std::size_t i, std::size_t n, bool high) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+  const std::uint64_t high_mask = high ? tops : 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, bytes + i, 8);
+    // A byte below 0x20, or equal to '"' or '\\', sets its top bit in `hit`; bytes at or above
+    // 0x80 set theirs through high_mask (and cannot pass the first test, which masks with ~w).
+    auto zero_in = [&](std::uint64_t v) { return (v - ones) & ~v & tops; };
+    std::uint64_t hit = ((w - ones * 0x20) & ~w & tops) | zero_in(w ^ (ones * '"')) |
+                        zero_in(w ^ (ones * '\\')) | (w & high_mask);
+    if (hit != 0) break;
+  }
+  for (; i < n; ++i)
+    if (must_escape[bytes[i]] || (high && bytes[i] >= 0x80)) return i;
+  return n;
+}
+
 }  // namespace
 
 std::string json_object_problem(std::string_view text) {
@@ -66,22 +89,29 @@ std::string json_object_problem(std::string_view text) {
 }
 
 void append_quoted(std::string& out, std::string_view text) {
-  // Valid UTF-8 is written as it is, as nlohmann does; invalid UTF-8 (rare: provider JSON is
-  // validated by its parse) is left to nlohmann's serializer, which replaces it.
-  if (!simdjson::validate_utf8(text.data(), text.size())) {
-    out += dump(json(std::string{text}));
-    return;
-  }
-  out += '"';
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size(), start = out.size();
+  out += '"';
+  bool utf8_checked = false;
   std::size_t run = 0;  // start of the bytes not copied yet
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!must_escape[bytes[i]]) continue;
+  for (std::size_t i = next_special(bytes, 0, n, true); i < n;
+       i = next_special(bytes, i, n, !utf8_checked)) {
+    if (bytes[i] >= 0x80) {
+      // Valid UTF-8 is written as it is, as nlohmann does; invalid UTF-8 (rare: provider JSON is
+      // validated by its parse) is left to nlohmann's serializer, which replaces it.
+      if (!simdjson::validate_utf8(text.data(), n)) {
+        out.resize(start);
+        out += dump(json(std::string{text}));
+        return;
+      }
+      utf8_checked = true;
+      continue;
+    }
     out.append(text.data() + run, i - run);
     append_escape(out, bytes[i]);
-    run = i + 1;
+    run = ++i;
   }
-  out.append(text.data() + run, text.size() - run);
+  out.append(text.data() + run, n - run);
   out += '"';
 }
 

@@ -17,6 +17,7 @@
 
 #include "adapters/adapter.hpp"
 #include "adapters/error_class.hpp"
+#include "adapters/json_text.hpp"
 #include "messages/inspect.hpp"
 #include "runtime/process/line_splitter.hpp"
 
@@ -127,6 +128,23 @@ void BM_AiderConsole(benchmark::State& state) {
   adapter_passes(state, "aider", lines);
 }
 BENCHMARK(BM_AiderConsole);
+
+// A JSON string literal of an agent's text (what the adapters and the sidecar write for every
+// message): plain text, and text with a newline every 80 bytes and some non-ASCII.
+void BM_AppendQuoted(benchmark::State& state) {
+  std::string text;
+  for (int i = 0; i < 10; ++i)
+    text += state.range(0) == 0 ? std::string(80, 'x') : std::string(76, 'x') + "\xc3\xa9\n";
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    agentrt::adapters::append_quoted(out, text);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AppendQuoted)->Arg(0)->Arg(1);
 
 // A text message as the claude adapter makes it from a ~600-byte line, to bytes and back.
 void BM_CafSerializeMessage(benchmark::State& state) {

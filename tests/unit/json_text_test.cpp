@@ -33,6 +33,23 @@ TEST(JsonText, WritesWhatNlohmannWrites) {
   for (const auto& v : values) EXPECT_EQ(agentrt::adapters::to_json_text(v), reference(v)) << v;
 }
 
+// The scan goes eight bytes a step: every byte that matters is found at every offset of a word,
+// and in the tail after the last whole word.
+TEST(JsonText, QuotesEveryByteThatMattersAtEveryOffset) {
+  const std::string specials[] = {
+    "\"",   "\\",  std::string(1, '\0'), "\x1f", "\n", "\xc3\xa9", "\xff", "\x7f", " ", "\x21",
+    "\x5b", "\x5d"};
+  for (std::size_t length = 0; length <= 24; ++length)
+    for (const auto& special : specials)
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'a');
+        text.insert(at, special);
+        std::string out = "<";
+        agentrt::adapters::append_quoted(out, text);
+        EXPECT_EQ(out, "<" + reference(json(text))) << length << " at " << at;
+      }
+}
+
 TEST(JsonText, QuotesAppendToWhatIsThere) {
   std::string out = "x=";
   agentrt::adapters::append_quoted(out, "a\tb");
