@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "actors/unexpected.hpp"
 #include "messages/errors.hpp"
@@ -63,11 +64,14 @@ struct journal_state {
   std::chrono::milliseconds flush_interval{};
   bool tick_pending = false;
   caf::actor watcher;  // told of every change of pending.status
+  // New session ids waiting to be claimed, with the promise of each one's answer.
+  std::vector<std::pair<std::string, caf::typed_response_promise<stored_session>>> claims;
 
   static inline const char* name = "journal";
 };
 
 using flush_tick = caf::atom_constant<caf::atom("flush")>;
+using claim_tick = caf::atom_constant<caf::atom("claim")>;
 
 using journal_actor = caf::stateful_actor<journal_state>;
 
@@ -213,27 +217,69 @@ caf::result<session_events> replay(journal_actor* self, const replay_request& re
   return out;
 }
 
-// A new session needs no flush: what this runtime has not written yet is not another's.
-caf::result<stored_session> stored_query(journal_actor* self, const stored_query_request& req) {
-  const auto& id = req.session_id;
-  if (!req.new_ok) flush(self);
+// What a session id with a record (or none, when new_ok) is to this runtime: another runtime's
+// that lives, one whose owner died, or this runtime's own.
+caf::expected<stored_session> recorded_session(journal_actor* self, const std::string& id,
+                                               bool new_ok) {
   try {
     auto& store = *self->state.pending.store;
-    // A new id is claimed at once, in one statement, so that another runtime starting the same
-    // id now is refused; one that has a record is looked at.
-    if (req.new_ok && store.claim(id)) return stored_session{};
     if (auto why = store.owned_elsewhere(id); !why.empty())
       return make_error(errc::invalid_command, std::move(why));
     auto records = store.sessions(id);  // as a sweep of its dead owner left it
-    if (records.empty() && req.new_ok) return stored_session{};
+    if (records.empty() && new_ok) return stored_session{};
     if (records.empty()) return make_error(errc::session_not_found, "Session not found");
     stored_session out{std::move(records.front()), {}};
-    if (req.new_ok) return out;
+    if (new_ok) return out;
     if (auto blob = store.query(id); !blob.empty() && deserialize(blob, out.query)) return out;
   } catch (const std::exception& e) {
     return make_error(errc::invalid_command, e.what());
   }
   return make_error(errc::session_not_found, "No query journaled for session " + id);
+}
+
+void deliver(caf::typed_response_promise<stored_session>& promise,
+             caf::expected<stored_session> answer) {
+  if (answer)
+    promise.deliver(std::move(*answer));
+  else
+    promise.deliver(std::move(answer.error()));
+}
+
+// A new id is claimed before it is answered, so that another runtime starting the same id now is
+// refused; the claims that queue meanwhile are taken in one transaction, when claim_tick (sent
+// behind the first of them) comes.
+caf::result<stored_session> claim_later(journal_actor* self, const std::string& id) {
+  auto& st = self->state;
+  if (st.claims.empty()) self->send(self, claim_tick::value);
+  st.claims.emplace_back(id, self->make_response_promise<stored_session>());
+  return st.claims.back().second;
+}
+
+void claim_waiting(journal_actor* self) {
+  if (self->state.claims.empty()) return;  // taken before a question about a known id
+  auto claims = std::exchange(self->state.claims, {});
+  std::vector<std::string> ids;
+  ids.reserve(claims.size());
+  for (const auto& c : claims) ids.push_back(c.first);
+  std::vector<bool> taken;
+  try {
+    taken = self->state.pending.store->claim(ids);
+  } catch (const std::exception& e) {
+    for (auto& c : claims) c.second.deliver(make_error(errc::invalid_command, e.what()));
+    return;
+  }
+  // One that had a record is looked at.
+  for (std::size_t i = 0; i < claims.size(); ++i)
+    deliver(claims[i].second,
+            taken[i] ? stored_session{} : recorded_session(self, claims[i].first, true));
+}
+
+// A new session needs no flush: what this runtime has not written yet is not another's.
+caf::result<stored_session> stored_query(journal_actor* self, const stored_query_request& req) {
+  if (req.new_ok) return claim_later(self, req.session_id);
+  claim_waiting(self);  // answers in the order asked: sessions start in the order of their queries
+  flush(self);
+  return recorded_session(self, req.session_id, false);
 }
 
 caf::result<std::uint64_t> last_seq(journal_actor* self, const std::string& id) {
@@ -266,6 +312,7 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
       self->state.tick_pending = false;
       flush(self);
     },
+    [self](claim_tick) { claim_waiting(self); },
     [self](journal_flush&) {
       flush(self);
       return command_ack{};

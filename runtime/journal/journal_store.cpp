@@ -276,11 +276,26 @@ void store::sweep_dead_runtimes() {
          .c_str());
 }
 
-bool store::claim(const std::string& session_id) {
-  statement insert{
-    db_, "INSERT OR IGNORE INTO sessions VALUES(?,'','starting',0,0,'',0,0,0,?,'',NULL,?)"};
-  insert.bind(1, session_id).bind(2, now_ms()).bind(3, runtime_id_).run();
-  return sqlite3_changes(db_) == 1;
+std::vector<bool> store::claim(const std::vector<std::string>& session_ids) {
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db_));
+  std::vector<bool> taken;
+  taken.reserve(session_ids.size());
+  try {
+    statement insert{
+      db_, "INSERT OR IGNORE INTO sessions VALUES(?,'','starting',0,0,'',0,0,0,?,'',NULL,?)"};
+    for (const auto& id : session_ids) {
+      insert.bind(1, id).bind(2, now_ms()).bind(3, runtime_id_).run();
+      taken.push_back(sqlite3_changes(db_) == 1);
+    }
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (why.rfind("journal: ", 0) == 0) why.erase(0, 9);
+    fail(why);
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db_));
+  return taken;
 }
 
 std::int32_t store::owner_pid() const {

@@ -62,10 +62,12 @@ class store {
   // Why this runtime may not run the session now: it is live in another runtime that lives
   // ("Session s is live in another agentrt (pid N) since ..."); "" when it may.
   std::string owned_elsewhere(const std::string& session_id);
-  // Takes a session id that no record holds yet for this writer: a `starting` record owned by
-  // it, which the session's own record replaces. True when it took it; false when a record was
-  // there (two writers claiming one id: the first wins, and owned_elsewhere() tells the second).
-  bool claim(const std::string& session_id);
+  // Takes session ids that no record holds yet for this writer, in one transaction (a commit per
+  // id was most of a new session's cost to the journal): a `starting` record owned by it, which
+  // the session's own record replaces. Element i is true when it took session_ids[i]; false when
+  // a record was there (two writers claiming one id: the first wins, and owned_elsewhere() tells
+  // the second). Throws std::runtime_error as write() does; then it took none.
+  std::vector<bool> claim(const std::vector<std::string>& session_ids);
   // This writer's pid, as session_info::owner_pid names it.
   std::int32_t owner_pid() const;
   // The sequence number of the session's last journaled event (0: none).

@@ -154,8 +154,11 @@ TEST(Journal, ANewSessionIdIsClaimedSoThatASecondRuntimeIsRefusedIt) {
   auto first = journal::store::open(dir.path());
   auto second = journal::store::open(dir.path());
   EXPECT_EQ(second->owned_elsewhere("same"), "");
-  first->claim("same");
-  second->claim("same");  // too late: the record is the first's
+  EXPECT_EQ(first->claim({"same"}), std::vector<bool>{true});
+  // Too late for "same": the record is the first's; "other" is free.
+  EXPECT_EQ(second->claim({"same", "other"}), (std::vector<bool>{false, true}));
+  EXPECT_NE(first->owned_elsewhere("other").find("Session other is live in another agentrt"),
+            std::string::npos);
   EXPECT_EQ(first->owned_elsewhere("same"), "");
   EXPECT_NE(second->owned_elsewhere("same").find("Session same is live in another agentrt"),
             std::string::npos);
