@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace agentrt {
 
@@ -75,19 +76,41 @@ void append_message_fields(std::string& out, const agent_message& m) {
   append_quoted(out, m.type);
 }
 
-json status_fields(const status_change& s) {
-  json j = {
-    {"status", std::string{to_string(s.status)}}, {"generation", s.generation}, {"seq", s.seq}};
-  if (s.exit_code >= 0) j["exitCode"] = s.exit_code;
-  if (s.signal > 0) j["signal"] = signal_name(s.signal);
-  if (!s.error.empty()) j["error"] = s.error;
-  if (s.queue_position > 0) j["queuePosition"] = s.queue_position;
+std::string status_json_line(const char* key, const char* tag, const status_change& s) {
+  std::vector<std::pair<const char*, std::string>> fields;
+  auto text = [&](const char* name, std::string_view value) {
+    std::string quoted;
+    append_quoted(quoted, value);
+    fields.emplace_back(name, std::move(quoted));
+  };
+  auto number = [&](const char* name, auto value) {
+    fields.emplace_back(name, std::to_string(value));
+  };
+  text(key, tag);
+  text("sessionId", s.session_id);
+  text("status", to_string(s.status));
+  number("generation", s.generation);
+  number("seq", s.seq);
+  if (s.exit_code >= 0) number("exitCode", s.exit_code);
+  if (s.signal > 0) text("signal", signal_name(s.signal));
+  if (!s.error.empty()) text("error", s.error);
+  if (s.queue_position > 0) number("queuePosition", s.queue_position);
   if (s.status == session_status::retrying) {
-    j["attempt"] = s.attempt;
-    j["maxAttempts"] = s.max_attempts;
-    j["retryAt"] = s.retry_at_ms;
+    number("attempt", s.attempt);
+    number("maxAttempts", s.max_attempts);
+    number("retryAt", s.retry_at_ms);
   }
-  return j;
+  // In the order a JSON object of them was written (by name), so the lines stay as they were.
+  std::sort(fields.begin(), fields.end(),
+            [](const auto& a, const auto& b) { return std::strcmp(a.first, b.first) < 0; });
+  std::string line = "{";
+  for (const auto& [name, value] : fields) {
+    if (line.size() > 1) line += ',';
+    append_quoted(line, name);
+    (line += ':') += value;
+  }
+  line += '}';
+  return line;
 }
 
 std::string cost_json_line(const char* key, const char* tag, const cost_update& c) {
@@ -130,7 +153,7 @@ std::string to_json_line(const agent_message& m) {
 }
 
 std::string to_json_line(const status_change& s) {
-  return tagged_line("kind", "status", s.session_id, status_fields(s));
+  return status_json_line("kind", "status", s);
 }
 
 std::string to_json_line(const cost_update& c) {

@@ -14,7 +14,10 @@ namespace agentrt {
 // The fields of each event, without the session id and the line's kind or type.
 // Appends "content":…,"id":…,"parentId":…,"seq":…,"timestamp":…,"type":… (no braces).
 void append_message_fields(std::string& out, const agent_message& m);
-nlohmann::json status_fields(const status_change& s);
+
+// {key: tag, "sessionId": id, "status": ..., "generation", "seq", and what else the change
+// holds}, in the order of the names; written directly, as two or more come with every session.
+std::string status_json_line(const char* key, const char* tag, const status_change& s);
 
 // {key: tag, "sessionId": id, "totalCostUsd": ..., token counts, "turns", "seq"}; written
 // directly, without a JSON object: a cost update comes with every assistant line.

@@ -7,11 +7,12 @@ namespace agentrt::process {
 
 namespace {
 
-std::string name_of(const std::string& entry) {
-  return entry.substr(0, entry.find('='));
+// A view, not a copy: every variable of the host is looked at for every agent started.
+std::string_view name_of(const std::string& entry) {
+  return std::string_view{entry}.substr(0, entry.find('='));
 }
 
-bool matches_any(const std::vector<std::string>& patterns, const std::string& name) {
+bool matches_any(const std::vector<std::string>& patterns, std::string_view name) {
   return std::any_of(patterns.begin(), patterns.end(),
                      [&](const std::string& p) { return env_name_matches(p, name); });
 }
@@ -28,9 +29,10 @@ void set_var(std::vector<std::string>& env, const std::string& name, const std::
 
 }  // namespace
 
-bool env_name_matches(const std::string& pattern, const std::string& name) {
+bool env_name_matches(const std::string& pattern, std::string_view name) {
   if (!pattern.empty() && pattern.back() == '*')
-    return name.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+    return name.substr(0, pattern.size() - 1) ==
+           std::string_view{pattern}.substr(0, pattern.size() - 1);
   return pattern == name;
 }
 
@@ -69,7 +71,7 @@ child_env_result build_child_env(const std::vector<std::string>& host, const std
   const auto& own = provider_passthrough(provider);
   child_env_result result;
   for (const auto& entry : host) {
-    std::string name = name_of(entry);
+    std::string_view name = name_of(entry);
     if (name.empty()) continue;
     bool provider_var = matches_any(provider_env_patterns(), name);
     // Nesting markers (CLAUDECODE) are not in any pass-through list, so they never survive.

@@ -8,12 +8,13 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentrt::process {
 
 // A name pattern: an exact name, or a prefix when it ends with '*'.
-bool env_name_matches(const std::string& pattern, const std::string& name);
+bool env_name_matches(const std::string& pattern, std::string_view name);
 
 // The provider variables removed from every child, as patterns.
 const std::vector<std::string>& provider_env_patterns();

@@ -266,7 +266,7 @@ void append_agent_message_line(std::string& out, const agent_message& m) {
 }
 
 std::string status_line(const status_change& s) {
-  return tagged_line("type", "status", s.session_id, status_fields(s));
+  return status_json_line("type", "status", s);
 }
 
 std::string cost_line(const cost_update& c) {

@@ -130,4 +130,29 @@ TEST(SidecarProtocol, OutputLinesUseTheSeedsFieldNames) {
             json({{"type", "agent_log"}, {"sessionId", "s"}, {"message", "warning"}}));
 }
 
+// Written without a JSON object now: the same fields, in the order of their names, as before.
+TEST(SidecarProtocol, AStatusLineHoldsWhatItsChangeHolds) {
+  status_change queued{"s", session_status::queued, -1, -1, "", 2, 5};
+  queued.queue_position = 3;
+  EXPECT_EQ(status_line(queued),
+            R"({"generation":2,"queuePosition":3,"seq":5,"sessionId":"s","status":"queued",)"
+            R"("type":"status"})");
+  status_change retrying{"s\"q", session_status::retrying, 1, 9, "rate \"limited\"\n", 3, 8};
+  retrying.attempt = 2;
+  retrying.max_attempts = 5;
+  retrying.retry_at_ms = 1700000000123;
+  EXPECT_EQ(json::parse(status_line(retrying)), json({{"type", "status"},
+                                                      {"sessionId", "s\"q"},
+                                                      {"status", "retrying"},
+                                                      {"generation", 3},
+                                                      {"seq", 8},
+                                                      {"exitCode", 1},
+                                                      {"signal", "SIGKILL"},
+                                                      {"error", "rate \"limited\"\n"},
+                                                      {"attempt", 2},
+                                                      {"maxAttempts", 5},
+                                                      {"retryAt", 1700000000123}}));
+  EXPECT_EQ(status_line(retrying), json::parse(status_line(retrying)).dump());
+}
+
 }  // namespace
