@@ -277,17 +277,24 @@ void store::sweep_dead_runtimes() {
 }
 
 std::vector<bool> store::claim(const std::vector<std::string>& session_ids) {
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    fail(sqlite3_errmsg(db_));
   std::vector<bool> taken;
   taken.reserve(session_ids.size());
-  try {
+  in_transaction([&] {
     statement insert{
       db_, "INSERT OR IGNORE INTO sessions VALUES(?,'','starting',0,0,'',0,0,0,?,'',NULL,?)"};
     for (const auto& id : session_ids) {
       insert.bind(1, id).bind(2, now_ms()).bind(3, runtime_id_).run();
       taken.push_back(sqlite3_changes(db_) == 1);
     }
+  });
+  return taken;
+}
+
+void store::in_transaction(const std::function<void()>& body) {
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db_));
+  try {
+    body();
   } catch (const std::exception& e) {
     std::string why = e.what();
     if (why.rfind("journal: ", 0) == 0) why.erase(0, 9);
@@ -295,7 +302,6 @@ std::vector<bool> store::claim(const std::vector<std::string>& session_ids) {
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
     fail(sqlite3_errmsg(db_));
-  return taken;
 }
 
 std::int32_t store::owner_pid() const {
@@ -404,9 +410,7 @@ std::unique_ptr<store> store::open_read_only(const std::string& dir) {
 void store::write(const std::vector<stored_batch>& batches,
                   const std::vector<session_info>& records,
                   const std::vector<std::pair<std::string, std::string>>& queries) {
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    fail(sqlite3_errmsg(db_));
-  try {
+  in_transaction([&] {
     statement insert{db_,
                      "INSERT OR IGNORE INTO batches(session_id, first_seq, last_seq, events, "
                      "raw_bytes) VALUES(?,?,?,?,?)"};
@@ -447,13 +451,7 @@ void store::write(const std::vector<stored_batch>& batches,
     }
     statement set_query{db_, "UPDATE sessions SET query=? WHERE session_id=?"};
     for (const auto& [id, query] : queries) set_query.bind_blob(1, query).bind(2, id).run();
-  } catch (const std::exception& e) {
-    std::string why = e.what();
-    if (why.rfind("journal: ", 0) == 0) why.erase(0, 9);
-    fail(why);
-  }
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    fail(sqlite3_errmsg(db_));
+  });
 }
 
 std::vector<session_info> store::sessions(const std::string& only) const {

@@ -16,6 +16,7 @@
 // Not thread-safe: one owner (the journal actor, or a CLI command).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +85,9 @@ class store {
   store(sqlite3* db, std::string dir, std::string path);
   void exec(const char* sql) const;
   [[noreturn]] void fail(const std::string& why) const;
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; what it throws rolls the transaction back and
+  // is thrown again as fail() throws.
+  void in_transaction(const std::function<void()>& body);
   void take_lease();
   // Whether the runtime with this lease id lives (its lease file is locked).
   bool lease_held(const std::string& runtime_id) const;
