@@ -24,6 +24,10 @@
 // and nothing else. Lifetime: the destructor stops every session (SIGTERM, SIGKILL after the
 // grace), delivers their last events, and joins every thread; no agent process outlives the engine,
 // even when the host process is killed.
+//
+// Environment: agents get the process's environment as it was when the engine was constructed,
+// less every provider's variables but their own (docs/providers.md); a setenv afterwards reaches
+// none of them (it would race with their spawns) and a query's extra_env does.
 
 #include <chrono>
 #include <cstdint>

@@ -7,7 +7,7 @@ namespace agentrt::process {
 
 namespace {
 
-// A view, not a copy: every variable of the host is looked at for every agent started.
+// A view, not a copy: every variable of the host is looked at for every provider.
 std::string_view name_of(const std::string& entry) {
   return std::string_view{entry}.substr(0, entry.find('='));
 }
@@ -27,6 +27,22 @@ void set_var(std::vector<std::string>& env, const std::string& name, const std::
     env.push_back(std::move(entry));
 }
 
+using passthrough_lists = std::map<std::string, std::vector<std::string>>;
+
+const passthrough_lists& every_passthrough() {
+  static const passthrough_lists lists = {
+    {"claude",
+     {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL",
+      "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_EXPERIMENTAL_*"}},
+    {"codex", {"OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "CODEX_HOME"}},
+    {"gemini",
+     {"GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_USE_VERTEXAI",
+      "GEMINI_CLI_*"}},
+    {"aider", {"OPENROUTER_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}},
+  };
+  return lists;
+}
+
 }  // namespace
 
 bool env_name_matches(const std::string& pattern, std::string_view name) {
@@ -37,19 +53,9 @@ bool env_name_matches(const std::string& pattern, std::string_view name) {
 }
 
 const std::vector<std::string>& provider_passthrough(const std::string& provider) {
-  static const std::map<std::string, std::vector<std::string>> lists = {
-    {"claude",
-     {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL",
-      "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_EXPERIMENTAL_*"}},
-    {"codex", {"OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "CODEX_HOME"}},
-    {"gemini",
-     {"GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_USE_VERTEXAI",
-      "GEMINI_CLI_*"}},
-    {"aider", {"OPENROUTER_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}},
-  };
   static const std::vector<std::string> none;
-  auto it = lists.find(provider);
-  return it == lists.end() ? none : it->second;
+  auto it = every_passthrough().find(provider);
+  return it == every_passthrough().end() ? none : it->second;
 }
 
 const std::vector<std::string>& provider_env_patterns() {
@@ -66,17 +72,27 @@ const std::vector<std::string>& provider_env_patterns() {
   return patterns;
 }
 
-child_env_result build_child_env(const std::vector<std::string>& host, const std::string& provider,
-                                 const std::map<std::string, std::string>& extra_env) {
-  const auto& own = provider_passthrough(provider);
-  child_env_result result;
+namespace {
+
+// The host's variables a child of the provider whose own list is `own` keeps.
+std::vector<std::string> filter_host(const std::vector<std::string>& host,
+                                     const std::vector<std::string>& own) {
+  std::vector<std::string> env;
   for (const auto& entry : host) {
     std::string_view name = name_of(entry);
     if (name.empty()) continue;
     bool provider_var = matches_any(provider_env_patterns(), name);
     // Nesting markers (CLAUDECODE) are not in any pass-through list, so they never survive.
-    if (!provider_var || matches_any(own, name)) result.env.push_back(entry);
+    if (!provider_var || matches_any(own, name)) env.push_back(entry);
   }
+  return env;
+}
+
+// `base` (a filtered host) with the query's extra variables applied.
+child_env_result with_extra(std::vector<std::string> base, const std::string& provider,
+                            const std::map<std::string, std::string>& extra_env) {
+  const auto& own = provider_passthrough(provider);
+  child_env_result result{std::move(base), {}};
   for (const auto& [name, value] : extra_env) {
     if (name.empty() || name.find('=') != std::string::npos) {
       result.warnings.push_back("extraEnv: invalid variable name \"" + name + "\" ignored");
@@ -91,6 +107,26 @@ child_env_result build_child_env(const std::vector<std::string>& host, const std
     set_var(result.env, name, value);
   }
   return result;
+}
+
+}  // namespace
+
+host_environment::host_environment(std::vector<std::string> host)
+    : host_(std::move(host)), without_own_(filter_host(host_, {})) {
+  for (const auto& [provider, own] : every_passthrough())
+    by_provider_.emplace(provider, filter_host(host_, own));
+}
+
+std::string host_environment::value(const std::string& name) const {
+  for (const auto& e : host_)
+    if (e.size() > name.size() && name_of(e) == name) return e.substr(name.size() + 1);
+  return {};
+}
+
+child_env_result host_environment::for_child(
+  const std::string& provider, const std::map<std::string, std::string>& extra_env) const {
+  auto it = by_provider_.find(provider);
+  return with_extra(it == by_provider_.end() ? without_own_ : it->second, provider, extra_env);
 }
 
 std::string refused_env_name(const std::map<std::string, std::string>& extra_env) {

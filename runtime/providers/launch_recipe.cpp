@@ -21,13 +21,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string env_value(const std::vector<std::string>& env, const std::string& name) {
-  for (const auto& e : env)
-    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
-      return e.substr(name.size() + 1);
-  return {};
-}
-
 std::string format_number(double x) {
   std::ostringstream out;
   out << x;
@@ -63,7 +56,7 @@ std::string find_binary(const std::string& name, const std::vector<std::string>&
 // claude -p --output-format stream-json --verbose [options] PROMPT (seed-runtime.md section 3).
 std::variant<launch_plan, std::string> claude_plan(const query_command& q, const launch_config& cfg,
                                                    const json& config,
-                                                   const std::vector<std::string>& host_env,
+                                                   const process::host_environment& host_env,
                                                    launch_plan plan) {
   if (cfg.running_as_root && q.permission_mode == "bypassPermissions")
     return std::string{
@@ -84,14 +77,15 @@ std::variant<launch_plan, std::string> claude_plan(const query_command& q, const
   if (plan.spec.executable.empty()) {
     // PATH first, as the seed's sidecar did (and its load driver relies on); then the places
     // the installer uses.
-    std::vector<std::string> candidates;
-    if (auto on_path = process::find_executable("claude", plan.spec.search_path); !on_path.empty())
-      candidates.push_back(on_path);
-    if (std::string home = env_value(host_env, "HOME"); !home.empty())
-      candidates.insert(candidates.end(),
-                        {home + "/.local/bin/claude", home + "/.claude/local/claude"});
-    candidates.insert(candidates.end(), {"/usr/local/bin/claude", "/usr/bin/claude"});
-    plan.spec.executable = find_binary("claude", candidates);
+    plan.spec.executable = process::find_executable("claude", plan.spec.search_path);
+    if (plan.spec.executable.empty()) {
+      std::vector<std::string> candidates;
+      if (std::string home = host_env.value("HOME"); !home.empty())
+        candidates.insert(candidates.end(),
+                          {home + "/.local/bin/claude", home + "/.claude/local/claude"});
+      candidates.insert(candidates.end(), {"/usr/local/bin/claude", "/usr/bin/claude"});
+      plan.spec.executable = find_binary("claude", candidates);
+    }
   }
   plan.spec.install_hint = "npm install -g @anthropic-ai/claude-code";
   return plan;
@@ -168,7 +162,7 @@ std::variant<launch_plan, std::string> aider_plan(const query_command& q, launch
 // Ollama is HTTP: the runtime itself chats with the host of providerConfig.host, else the host
 // environment's OLLAMA_HOST, else http://127.0.0.1:11434 (seed-runtime.md section 3).
 std::variant<launch_plan, std::string> ollama_plan(const query_command& q, const json& config,
-                                                   const std::vector<std::string>& host_env,
+                                                   const process::host_environment& host_env,
                                                    launch_plan plan) {
   std::string host;
   if (auto it = config.find("host"); it != config.end()) {
@@ -176,7 +170,7 @@ std::variant<launch_plan, std::string> ollama_plan(const query_command& q, const
     host = it->get<std::string>();
   }
   http::chat_request chat;
-  chat.host = http::ollama_host_for(host, env_value(host_env, "OLLAMA_HOST"));
+  chat.host = http::ollama_host_for(host, host_env.value("OLLAMA_HOST"));
   chat.model = q.model.empty() ? "qwen3:8b" : q.model;
   chat.session_id = q.session_id;
   chat.cwd = q.cwd;
@@ -277,13 +271,13 @@ std::variant<launch_plan, std::string> plan_launch(const query_command& q,
       return std::string{"providerConfig is not a JSON object"};
   }
   launch_plan plan;
-  const auto host_env = cfg.host_env.empty() ? process::current_environment() : cfg.host_env;
-  auto env = process::build_child_env(host_env, q.provider, q.extra_env);
+  const auto& host_env = cfg.host_env;
+  auto env = host_env.for_child(q.provider, q.extra_env);
   plan.spec.env = std::move(env.env);
   plan.warnings = std::move(env.warnings);
   plan.spec.cwd = q.cwd;
   // The runtime's PATH picks the binary; the query's (extraEnv) reaches only the agent's tools.
-  plan.spec.search_path = env_value(host_env, "PATH");
+  plan.spec.search_path = host_env.value("PATH");
   if (auto it = cfg.binaries.find(q.provider); it != cfg.binaries.end())
     plan.spec.executable = it->second;
   if (q.provider == "claude") return claude_plan(q, cfg, config, host_env, std::move(plan));

@@ -12,6 +12,7 @@
 
 #include "messages/commands.hpp"
 #include "runtime/http/ollama_host.hpp"
+#include "runtime/process/child_env.hpp"
 #include "runtime/process/spawn_spec.hpp"
 
 namespace agentrt::providers {
@@ -19,8 +20,9 @@ namespace agentrt::providers {
 struct launch_config {
   // Binary per provider, overriding the default lookup ("fake" -> the bundled fake agent).
   std::map<std::string, std::string> binaries;
-  // The environment children are built from ("NAME=value"); empty: the runtime's own.
-  std::vector<std::string> host_env;
+  // The environment children are built from: by default the runtime's own as it was when this
+  // config was made (a setenv later reaches no agent; it would race with the spawns anyway).
+  process::host_environment host_env{process::current_environment()};
   // claude refuses bypassPermissions as root: such a query fails before anything is spawned.
   bool running_as_root = ::geteuid() == 0;
 };

@@ -225,7 +225,8 @@ TEST(Runtime, SpawnFailureFromTooManyOpenFilesFailsThatSessionOnly) {
 
 TEST(Runtime, MissingAgentCliNamesWhatToInstall) {
   auto opts = test_options();
-  opts.launch.host_env = {"PATH=/nonexistent/bin", "HOME=/nonexistent"};
+  opts.launch.host_env =
+    agentrt::process::host_environment{{"PATH=/nonexistent/bin", "HOME=/nonexistent"}};
   runtime rt{opts};
   event_collector events{rt};
   auto q = fake_query("nocodex");

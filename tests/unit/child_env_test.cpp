@@ -6,7 +6,14 @@
 
 namespace {
 
-using agentrt::process::build_child_env;
+using agentrt::process::host_environment;
+
+// What a child of `provider` gets from the host `host` (the runtime keeps one host_environment).
+agentrt::process::child_env_result build_child_env(
+  const std::vector<std::string>& host, const std::string& provider,
+  const std::map<std::string, std::string>& extra_env) {
+  return host_environment{host}.for_child(provider, extra_env);
+}
 
 const std::vector<std::string> host = {
   "HOME=/home/u",
@@ -128,6 +135,24 @@ TEST(ChildEnv, PatternMatching) {
   EXPECT_FALSE(env_name_matches("GEMINI_CLI_*", "GEMINI_API_KEY"));
   EXPECT_TRUE(env_name_matches("GOOGLE_API_KEY", "GOOGLE_API_KEY"));
   EXPECT_FALSE(env_name_matches("GOOGLE_API_KEY", "GOOGLE_API_KEY_2"));
+}
+
+// One host_environment serves every session: what a child gets does not depend on what was
+// asked of it before, nor does a query's extra variable reach the next query's child.
+TEST(ChildEnv, OneHostEnvironmentAnswersEveryQueryAlike) {
+  host_environment envs{host};
+  auto first = envs.for_child("claude", {{"MY_FLAG", "1"}, {"HOME", "/tmp/h"}}).env;
+  EXPECT_TRUE(has(first, "MY_FLAG"));
+  auto codex = envs.for_child("codex", {}).env;
+  auto second = envs.for_child("claude", {}).env;
+  EXPECT_FALSE(has(second, "MY_FLAG"));
+  EXPECT_NE(std::find(second.begin(), second.end(), "HOME=/home/u"), second.end());
+  EXPECT_TRUE(has(codex, "CODEX_HOME"));
+  EXPECT_FALSE(has(codex, "ANTHROPIC_API_KEY"));
+  EXPECT_EQ(envs.variables(), host);
+  EXPECT_EQ(envs.value("PATH"), "/usr/bin:/bin");
+  EXPECT_EQ(envs.value("PAT"), "");
+  EXPECT_EQ(envs.value("NOPE"), "");
 }
 
 }  // namespace

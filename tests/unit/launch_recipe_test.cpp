@@ -13,8 +13,8 @@ using agentrt::providers::plan_launch;
 
 launch_config config() {
   launch_config cfg;
-  cfg.host_env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent-home", "ANTHROPIC_API_KEY=k",
-                  "OPENAI_API_KEY=o"};
+  cfg.host_env = agentrt::process::host_environment{
+    {"PATH=/usr/bin:/bin", "HOME=/nonexistent-home", "ANTHROPIC_API_KEY=k", "OPENAI_API_KEY=o"}};
   cfg.running_as_root = false;
   return cfg;
 }
