@@ -44,6 +44,9 @@ struct pending_writes {
   std::unordered_map<std::string, session_info> records;
   std::vector<std::pair<std::string, std::string>> queries;
   journal_status status;
+  // Where each batch is serialized, kept with its capacity from one batch to the next rather
+  // than grown (and copied as it grows) afresh for each.
+  std::vector<char> scratch;
 
   ~pending_writes() {
     if (!write())
@@ -148,7 +151,8 @@ void schedule_flush(journal_actor* self) {
 // The numbered events (not raw lines) of one session's batches, in order, as one session_events
 // blob: a replay reads it as it would one batch.
 journal::stored_batch serialize_numbered(const std::string& session_id,
-                                         const std::vector<const session_events*>& batches) {
+                                         const std::vector<const session_events*>& batches,
+                                         std::vector<char>& buf) {
   journal::stored_batch out{session_id, 0, 0, {}};
   std::size_t count = 0;
   for (const auto* batch : batches)
@@ -158,7 +162,7 @@ journal::stored_batch serialize_numbered(const std::string& session_id,
         out.last_seq = seq;
         ++count;
       }
-  std::vector<char> buf;
+  buf.clear();
   caf::binary_serializer sink{nullptr, buf};
   (void)sink.begin_sequence(count);
   for (const auto* batch : batches)
@@ -180,7 +184,7 @@ void pending_writes::seal() {
     auto id = caf::visit([](const auto& e) { return e.session_id; }, *numbered);
     by_session[id].push_back(&batch);
   }
-  for (const auto& [id, batches] : by_session) add(serialize_numbered(id, batches));
+  for (const auto& [id, batches] : by_session) add(serialize_numbered(id, batches, scratch));
   arrived.clear();
 }
 
