@@ -206,15 +206,23 @@ caf::expected<usage_totals> runtime::totals() {
 bool runtime::stop_all(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::set<std::pair<std::string, std::uint64_t>> asked;  // (session, generation)
+  // One actor asks them all, then takes the answers: a blocking actor and a round trip per
+  // session, one after the other, were 10 ms of the main thread for 500 ended sessions.
+  caf::scoped_actor self{*system_};
+  using answer = decltype(self->request(supervisor_, command_timeout, stop_command{}));
   for (;;) {
     auto sessions = list();
     if (!sessions) return false;
     bool live = false;
+    std::vector<answer> answers;
     for (const auto& s : sessions->sessions) {
       // Ended sessions too: one may have a restart scheduled, which the stop calls off.
-      if (asked.emplace(s.session_id, s.generation).second) (void)stop(s.session_id);
+      if (asked.emplace(s.session_id, s.generation).second)
+        answers.push_back(self->request(supervisor_, command_timeout, stop_command{s.session_id}));
       live = live || !is_terminal(s.status);
     }
+    // An error (the session is gone) changes nothing here: the next list tells what is left.
+    for (auto& a : answers) a.receive([](const command_ack&) {}, [](const caf::error&) {});
     if (!live) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
