@@ -1,8 +1,7 @@
 #pragma once
 // CAF type IDs for every message between the runtime's actors, so that they can be serialized
 // and cross the network: the public vocabulary's (messages/vocabulary_ids.hpp), then the rest.
-// Register both: cfg.add_message_types<caf::id_block::agentrt_vocabulary>() and
-// cfg.add_message_types<caf::id_block::agentrt>().
+// agentrt::add_message_types registers both with an actor system's config.
 
 #include <caf/type_id.hpp>
 
@@ -71,3 +70,15 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::credit_return))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::credit_flush))
 
 CAF_END_TYPE_ID_BLOCK(agentrt)
+
+namespace agentrt {
+
+// Registers every agentrt message type with `cfg` (a caf::actor_system_config): the runtime's
+// system and the tests' own know the same vocabulary, in the same order.
+template <class Config>
+void add_message_types(Config& cfg) {
+  cfg.template add_message_types<caf::id_block::agentrt_vocabulary>();
+  cfg.template add_message_types<caf::id_block::agentrt>();
+}
+
+}  // namespace agentrt

@@ -93,8 +93,7 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   host_ = std::make_unique<process::process_host>(opts_.host);
   ollama_ = std::make_unique<http::ollama_host>(opts_.ollama);
   config_ = std::make_unique<caf::actor_system_config>();
-  config_->add_message_types<caf::id_block::agentrt_vocabulary>();
-  config_->add_message_types<caf::id_block::agentrt>();
+  add_message_types(*config_);
   config_->set("scheduler.max-threads", threads);
   // A worker out of work spins briefly, then (CAF's default) sleeps 50 us at a time 500 times
   // before it waits to be woken: each nap a context switch, on every lull between bursts of

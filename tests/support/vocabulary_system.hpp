@@ -16,8 +16,7 @@ struct VocabularySystem : ::testing::Test {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   void SetUp() override {
-    cfg.add_message_types<caf::id_block::agentrt_vocabulary>();
-    cfg.add_message_types<caf::id_block::agentrt>();
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
   }
 };
