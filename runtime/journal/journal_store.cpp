@@ -159,25 +159,6 @@ void add_column(sqlite3* db, const std::string& table, const std::string& column
                  nullptr, nullptr, nullptr);
 }
 
-// A batch as stored: LZ4 (raw_bytes is its size before) when that is smaller, else as it is
-// (raw_bytes 0, as in schema 3).
-struct stored_events {
-  std::string bytes;
-  std::int64_t raw_bytes = 0;
-};
-
-stored_events compress(const std::string& blob) {
-  stored_events out;
-  auto size = static_cast<int>(blob.size());
-  out.bytes.resize(static_cast<std::size_t>(LZ4_compressBound(size)));
-  int packed =
-    LZ4_compress_default(blob.data(), out.bytes.data(), size, static_cast<int>(out.bytes.size()));
-  if (packed <= 0 || packed >= size) return {blob, 0};
-  out.bytes.resize(static_cast<std::size_t>(packed));
-  out.raw_bytes = size;
-  return out;
-}
-
 // The batch as it was written; throws when the stored bytes do not decompress to its size. A size
 // beyond what LZ4 can make of the stored bytes (at most 255 to 1, and one block's largest) is
 // damage too, and is not allocated.
@@ -195,6 +176,23 @@ std::string decompress(std::string stored, std::int64_t raw_bytes, const std::st
 }
 
 }  // namespace
+
+packed_batch pack(std::string session_id, std::uint64_t first_seq, std::uint64_t last_seq,
+                  std::string_view events, std::string& room) {
+  packed_batch out{std::move(session_id), first_seq, last_seq, {}, 0};
+  auto size = static_cast<int>(events.size());
+  auto bound = static_cast<std::size_t>(LZ4_compressBound(size));
+  if (room.size() < bound) room.resize(bound);
+  int packed =
+    LZ4_compress_default(events.data(), room.data(), size, static_cast<int>(room.size()));
+  if (packed <= 0 || packed >= size) {
+    out.bytes.assign(events);
+  } else {
+    out.bytes.assign(room.data(), static_cast<std::size_t>(packed));
+    out.raw_bytes = size;
+  }
+  return out;
+}
 
 std::string default_dir() {
   if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
@@ -407,7 +405,7 @@ std::unique_ptr<store> store::open_read_only(const std::string& dir) {
   return std::unique_ptr<store>{new store{db, dir, path}};
 }
 
-void store::write(const std::vector<stored_batch>& batches,
+void store::write(const std::vector<packed_batch>& batches,
                   const std::vector<session_info>& records,
                   const std::vector<std::pair<std::string, std::string>>& queries) {
   in_transaction([&] {
@@ -415,12 +413,11 @@ void store::write(const std::vector<stored_batch>& batches,
                      "INSERT OR IGNORE INTO batches(session_id, first_seq, last_seq, events, "
                      "raw_bytes) VALUES(?,?,?,?,?)"};
     for (const auto& b : batches) {
-      auto stored = compress(b.blob);
       insert.bind(1, b.session_id)
         .bind(2, static_cast<std::int64_t>(b.first_seq))
         .bind(3, static_cast<std::int64_t>(b.last_seq))
-        .bind_blob(4, stored.bytes)
-        .bind(5, stored.raw_bytes)
+        .bind_blob(4, b.bytes)
+        .bind(5, b.raw_bytes)
         .run();
     }
     // Another runtime's record is not overwritten while that runtime lives.

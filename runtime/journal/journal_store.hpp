@@ -2,8 +2,8 @@
 // The journal's SQLite file: sessions as records, and every numbered event of each session, kept
 // in the batches they were published in (one row per batch: a row per event cost more than the
 // rest of the event path). Knows SQL, not actors: batches and queries arrive serialized (blobs),
-// so this file stays a leaf like runtime/process. A batch is stored LZ4-compressed, and comes
-// back from batches() as it was written.
+// so this file stays a leaf like runtime/process. A batch is LZ4-compressed before it is written
+// (pack), and comes back from batches() as it was serialized.
 //
 // Shared: any number of runtimes (processes or engines in one) write one file at once (WAL, a
 // busy timeout), each owning the sessions it started. A writer holds a lease for its life: a row
@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/commands.hpp"
@@ -35,6 +36,22 @@ struct stored_batch {
   std::string blob;  // the batch, serialized
 };
 
+// A batch as it is written: the serialized events LZ4-compressed, or as they are when that is
+// not smaller (raw_bytes 0; else their size before).
+struct packed_batch {
+  std::string session_id;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::string bytes;
+  std::int64_t raw_bytes = 0;
+};
+
+// Compresses `events` (a serialized batch, read where it lies: the journal's serialization
+// buffer, never copied whole) through `room`, the caller's working space kept from one call to
+// the next, so that only the compressed bytes are allocated anew.
+packed_batch pack(std::string session_id, std::uint64_t first_seq, std::uint64_t last_seq,
+                  std::string_view events, std::string& room);
+
 class store {
  public:
   // Opens (creating) DIR/journal.db for writing. Throws std::runtime_error with a readable text
@@ -50,7 +67,7 @@ class store {
 
   // One transaction: the batches, the session records, the queries. Throws std::runtime_error
   // with SQLite's reason (a full disk: "database or disk is full"); nothing of it is written then.
-  void write(const std::vector<stored_batch>& batches, const std::vector<session_info>& records,
+  void write(const std::vector<packed_batch>& batches, const std::vector<session_info>& records,
              const std::vector<std::pair<std::string, std::string>>& queries);
 
   // What open() had to do to the file (moved a damaged one aside), for the user to read.

@@ -45,6 +45,12 @@ std::string agent_like_text(std::size_t bytes) {
   return out;
 }
 
+journal::packed_batch pack(const std::string& session, std::uint64_t first, std::uint64_t last,
+                           const std::string& events) {
+  std::string room;
+  return journal::pack(session, first, last, events, room);
+}
+
 std::string random_bytes(std::size_t bytes) {
   std::mt19937 gen{7};
   std::string out(bytes, '\0');
@@ -58,7 +64,7 @@ TEST(JournalStore, ABatchComesBackAsItWasWrittenAndTakesLessRoomOnDisk) {
   auto noise = random_bytes(4096);
   {
     auto store = journal::store::open(dir.path());
-    store->write({{"s", 1, 10, text}, {"s", 11, 12, noise}}, {}, {});
+    store->write({pack("s", 1, 10, text), pack("s", 11, 12, noise)}, {}, {});
     auto back = store->batches("s", 0);
     ASSERT_EQ(back.size(), 2u);
     EXPECT_EQ(back[0].blob, text);
@@ -72,6 +78,26 @@ TEST(JournalStore, ABatchComesBackAsItWasWrittenAndTakesLessRoomOnDisk) {
   EXPECT_EQ(sql_number(dir.path(), "SELECT length(events) FROM batches WHERE first_seq=11"),
             static_cast<std::int64_t>(noise.size()));
   EXPECT_EQ(sql_number(dir.path(), "SELECT raw_bytes FROM batches WHERE first_seq=11"), 0);
+}
+
+// The journal packs every batch through one working room: what a larger batch left in it is
+// no part of a smaller one's bytes, compressed or not.
+TEST(JournalStore, BatchesPackedThroughOneRoomComeBackEachAsItWas) {
+  temp_dir dir;
+  auto store = journal::store::open(dir.path());
+  std::vector<std::string> events = {agent_like_text(64 * 1024), random_bytes(4096),
+                                     agent_like_text(8192), random_bytes(100)};
+  std::string room;
+  std::vector<journal::packed_batch> packed;
+  for (std::size_t i = 0; i < events.size(); ++i)
+    packed.push_back(journal::pack("s", 2 * i + 1, 2 * i + 2, events[i], room));
+  EXPECT_GT(packed[0].raw_bytes, 0);
+  EXPECT_EQ(packed[1].raw_bytes, 0);
+  EXPECT_EQ(packed[1].bytes, events[1]);
+  store->write(packed, {}, {});
+  auto back = store->batches("s", 0);
+  ASSERT_EQ(back.size(), events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(back[i].blob, events[i]) << i;
 }
 
 TEST(JournalStore, TheEventsOfAJournalOfSchema3AreStillRead) {
@@ -96,7 +122,7 @@ PRAGMA user_version=3;)");
   EXPECT_EQ(back[0].blob, "three events, as written");
   // New batches beside it are compressed.
   auto text = agent_like_text(8192);
-  store->write({{"old", 4, 9, text}}, {}, {});
+  store->write({pack("old", 4, 9, text)}, {}, {});
   back = store->batches("old", 3);
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].blob, text);
@@ -109,7 +135,7 @@ TEST(JournalStore, ABatchThatNoLongerDecompressesIsReportedNotMisread) {
                              "UPDATE batches SET raw_bytes=1099511627776"}) {
     temp_dir dir;
     auto store = journal::store::open(dir.path());
-    store->write({{"s", 1, 5, agent_like_text(8192)}}, {}, {});
+    store->write({pack("s", 1, 5, agent_like_text(8192))}, {}, {});
     sql(dir.path(), damage);
     try {
       store->batches("s", 0);
