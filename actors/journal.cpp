@@ -28,9 +28,7 @@ constexpr std::size_t max_waiting_bytes = std::size_t{64} << 20;
 // at its mailbox again: batches sent meanwhile queue without waking it (a send to a blocked
 // detached actor is a futex wake on both threads, once per batch at N=500), and it takes them
 // all at once. Replays and sequence questions wait for the nap at most; an idle journal blocks.
-// 5 ms rather than 2: 0.43 s of CPU against 0.44 s (medians of five alternating N=500 pairs,
-// each pair equal or less; BENCHMARKS.md, the fifth round).
-constexpr auto nap_after_batch = std::chrono::milliseconds{5};
+constexpr auto nap_after_batch = std::chrono::milliseconds{2};
 
 // What waits to be written. Whatever is left when the actor ends is written by the destructor.
 struct pending_writes {
