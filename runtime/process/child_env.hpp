@@ -36,8 +36,6 @@ class host_environment {
  public:
   explicit host_environment(std::vector<std::string> host);
 
-  // The host's own variables, "NAME=value".
-  const std::vector<std::string>& variables() const { return host_; }
   // The value of `name` in the host's variables, or "".
   std::string value(const std::string& name) const;
   // What a child of `provider` gets: the host's variables less every provider's but its own,
