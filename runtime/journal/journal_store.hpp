@@ -20,11 +20,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "messages/commands.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace agentrt::journal {
 
@@ -101,6 +103,8 @@ class store {
  private:
   store(sqlite3* db, std::string dir, std::string path);
   void exec(const char* sql) const;
+  // The statement for `sql`, prepared on its first use and kept until the store closes.
+  sqlite3_stmt* prepare(const std::string& sql) const;
   [[noreturn]] void fail(const std::string& why) const;
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; what it throws rolls the transaction back and
   // is thrown again as fail() throws.
@@ -112,6 +116,7 @@ class store {
   void sweep_dead_runtimes();
 
   sqlite3* db_;
+  mutable std::unordered_map<std::string, sqlite3_stmt*> statements_;
   std::string dir_;
   std::string path_;
   std::vector<std::string> warnings_;

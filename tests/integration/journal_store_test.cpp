@@ -100,6 +100,27 @@ TEST(JournalStore, BatchesPackedThroughOneRoomComeBackEachAsItWas) {
   for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(back[i].blob, events[i]) << i;
 }
 
+// The store keeps its statements prepared: each write and each question uses them again, bound
+// anew, and finds what the writes before left.
+TEST(JournalStore, EachWriteAndQuestionReusesItsStatementWithItsOwnValues) {
+  temp_dir dir;
+  auto store = journal::store::open(dir.path());
+  EXPECT_EQ(store->last_seq("a"), 0u);
+  for (std::uint64_t n = 0; n < 5; ++n) {
+    store->write({pack("a", 10 * n + 1, 10 * n + 10, "a" + std::to_string(n)),
+                  pack("b", n + 1, n + 1, "b" + std::to_string(n))},
+                 {}, {});
+    EXPECT_EQ(store->last_seq("a"), 10 * n + 10);
+    EXPECT_EQ(store->last_seq("b"), n + 1);
+  }
+  EXPECT_EQ(store->last_seq("c"), 0u);
+  auto a = store->batches("a", 25, 35);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].blob, "a2");
+  EXPECT_EQ(a[1].blob, "a3");
+  EXPECT_EQ(store->batches("b", 0).size(), 5u);
+}
+
 TEST(JournalStore, TheEventsOfAJournalOfSchema3AreStillRead) {
   temp_dir dir;
   sql(dir.path(), R"(
