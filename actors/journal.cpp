@@ -43,6 +43,9 @@ struct pending_writes {
   std::size_t batch_bytes = 0;
   std::unordered_map<std::string, session_info> records;
   std::vector<std::pair<std::string, std::string>> queries;
+  // Ended sessions the supervisor no longer remembers (past_sessions' bound): deleted with the
+  // next write, unless one runs again first.
+  std::vector<std::string> forgotten;
   journal_status status;
   // Where each batch is serialized, then compressed: kept with their capacity from one batch to
   // the next rather than grown afresh for each, and the serialized bytes never copied whole
@@ -100,12 +103,13 @@ bool deserialize(const std::string& blob, T& value) {
 
 bool pending_writes::write() {
   seal();
-  if (!store || (batches.empty() && records.empty() && queries.empty())) return true;
+  if (!store || (batches.empty() && records.empty() && queries.empty() && forgotten.empty()))
+    return true;
   std::vector<session_info> rows;
   rows.reserve(records.size());
   for (const auto& [id, info] : records) rows.push_back(info);
   try {
-    store->write(batches, rows, queries);
+    store->write(batches, rows, queries, forgotten);
   } catch (const std::exception& e) {
     status.ok = false;
     status.error = e.what();
@@ -117,6 +121,7 @@ bool pending_writes::write() {
   batch_bytes = 0;
   records.clear();
   queries.clear();
+  forgotten.clear();
   return true;
 }
 
@@ -257,11 +262,26 @@ void deliver(caf::typed_response_promise<stored_session>& promise,
     promise.deliver(std::move(answer.error()));
 }
 
+// A session that runs again is not forgotten, even if the supervisor said so before (a write
+// that failed left it waiting).
+void remember_again(pending_writes& pending, const std::string& id) {
+  auto& ids = pending.forgotten;
+  ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+}
+
+// Written at once: a claim of one of these ids that comes next must find it gone.
+void forget(journal_actor* self, journal_forget& msg) {
+  auto& ids = self->state.pending.forgotten;
+  ids.insert(ids.end(), msg.session_ids.begin(), msg.session_ids.end());
+  flush(self);
+}
+
 // A new id is claimed before it is answered, so that another runtime starting the same id now is
 // refused; the claims that queue meanwhile are taken in one transaction, when claim_tick (sent
 // behind the first of them) comes.
 caf::result<stored_session> claim_later(journal_actor* self, const std::string& id) {
   auto& st = self->state;
+  remember_again(st.pending, id);
   st.claimed_since_flush = true;
   if (st.claims.empty()) self->send(self, claim_tick::value);
   st.claims.emplace_back(id, self->make_response_promise<stored_session>());
@@ -290,6 +310,7 @@ void claim_waiting(journal_actor* self) {
 // A new session needs no flush: what this runtime has not written yet is not another's.
 caf::result<stored_session> stored_query(journal_actor* self, const stored_query_request& req) {
   if (req.new_ok) return claim_later(self, req.session_id);
+  remember_again(self->state.pending, req.session_id);
   claim_waiting(self);  // answers in the order asked: sessions start in the order of their queries
   flush(self);
   return recorded_session(self, req.session_id, false);
@@ -338,6 +359,7 @@ caf::behavior journal_writer(journal_actor* self, std::shared_ptr<journal::store
     [self](const replay_request& req) { return replay(self, req); },
     [self](const last_seq_request& req) { return last_seq(self, req.session_id); },
     [self](const stored_query_request& req) { return stored_query(self, req); },
+    [self](journal_forget& msg) { forget(self, msg); },
   };
 }
 

@@ -35,7 +35,7 @@ struct supervisor_state {
   std::vector<subscribe_command> all_subscribers;  // with an empty session id
   // With a journal: sessions that are no longer in the table (journaled by an earlier runtime,
   // or cleaned up), as last known. Listed, resumable, and numbered on from if they run again.
-  std::unordered_map<std::string, session_info> past;
+  past_sessions past;
   // Sessions the journal is asked about before they start here (another runtime may run them).
   std::unordered_set<std::string> launching;
   // Subscribers of session ids not in the table: handed to the session when it starts, so that
@@ -124,16 +124,20 @@ void on_admission_request(supervisor_actor* self, const admission_request& req) 
 
 // A session for an id that is not in the table: new, one with a journaled past, or one that
 // ran on another node before (`after`: where its numbering stood there).
-command_ack launch(supervisor_actor* self, query_command q, const continued_query& after = {}) {
+// `journaled`: what the journal holds of it, if anything.
+command_ack launch(supervisor_actor* self, query_command q, const continued_query& after = {},
+                   std::optional<session_info> journaled = std::nullopt) {
   auto& st = self->state;
   if (st.env.journal) self->send(st.env.journal, query_recorded{q});
   session_past past{after.after_generation, after.after_seq};
-  if (auto it = st.past.find(q.session_id); it != st.past.end()) {
-    past.generation = std::max(past.generation, it->second.generation);
-    past.cost_usd = it->second.total_cost_usd;
-    past.input_tokens = it->second.input_tokens;
-    past.output_tokens = it->second.output_tokens;
-    st.past.erase(it);
+  auto known = st.past.take(q.session_id);
+  // Numbered on from the journal's record, unless this runtime knows a later run of it.
+  if (journaled && (!known || journaled->generation >= known->generation)) known = journaled;
+  if (known) {
+    past.generation = std::max(past.generation, known->generation);
+    past.cost_usd = known->total_cost_usd;
+    past.input_tokens = known->input_tokens;
+    past.output_tokens = known->output_tokens;
   }
   std::uint64_t past_generation = past.generation;
   session_entry entry;
@@ -191,12 +195,9 @@ caf::result<command_ack> launch_journaled(supervisor_actor* self, const std::str
           promise.deliver(std::move(q.error()));
           return;
         }
-        // Numbered on from the record, unless this runtime knows a later run of it.
-        auto& past = st.past[id];
-        if (!stored.info.session_id.empty() && stored.info.generation >= past.generation)
-          past = std::move(stored.info);
-        if (past.session_id.empty()) st.past.erase(id);
-        promise.deliver(launch(self, std::move(*q), after));
+        std::optional<session_info> journaled;
+        if (!stored.info.session_id.empty()) journaled = std::move(stored.info);
+        promise.deliver(launch(self, std::move(*q), after, std::move(journaled)));
       },
       [self, promise, id](caf::error& err) mutable {
         self->state.launching.erase(id);
@@ -269,7 +270,7 @@ void replay_past(supervisor_actor* self, const subscribe_command& cmd) {
 // past first, when it asked for a replay); one that unsubscribes or dies is forgotten.
 command_ack wait_for_session(supervisor_actor* self, const subscribe_command& cmd) {
   auto& st = self->state;
-  if (cmd.replay && st.past.count(cmd.session_id) > 0) replay_past(self, cmd);
+  if (cmd.replay && st.past.contains(cmd.session_id)) replay_past(self, cmd);
   auto& waiting = st.waiting_subscribers[cmd.session_id];
   waiting.push_back(cmd);
   self->monitor(cmd.subscriber);
@@ -377,10 +378,19 @@ void update(supervisor_actor* self, const session_info& info) {
                        cleanup_tick{info.session_id, info.generation});
 }
 
+// The oldest past sessions beyond the bound are forgotten here and in the journal.
+void forget_overflow(supervisor_actor* self) {
+  if (auto gone = self->state.past.overflow(); !gone.empty())
+    self->send(self->state.env.journal, journal_forget{std::move(gone)});
+}
+
 // Removes a session from the table; with a journal it stays known as a past session.
 void retire(supervisor_actor* self, std::unordered_map<std::string, session_entry>::iterator it) {
   auto& st = self->state;
-  if (st.env.journal) st.past[it->first] = std::move(it->second.info);
+  if (st.env.journal) {
+    st.past.remember(std::move(it->second.info));
+    forget_overflow(self);
+  }
   st.sessions.erase(it);
 }
 
@@ -404,7 +414,7 @@ void on_journal_status(supervisor_actor* self, const journal_status& status) {
     if (sub.subscriber != st.env.journal) self->send(sub.subscriber, status);
 }
 
-caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<session_info> past,
+caf::behavior supervisor(supervisor_actor* self, session_env env, past_sessions past,
                          double global_budget_usd) {
   report_unexpected_on_stderr(self);
   auto& st = self->state;
@@ -414,7 +424,8 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
   if (env.journal) {
     st.all_subscribers.push_back(subscribe_command{{}, env.journal, false, false, 0});
     self->send(env.journal, journal_watch{caf::actor_cast<caf::actor>(self)});
-    for (auto& info : past) st.past.emplace(info.session_id, std::move(info));
+    st.past = std::move(past);
+    forget_overflow(self);
   }
   // Sessions are not linked (one crashing must not take the others down): they are ended here.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
@@ -464,7 +475,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
         if (auto place = places.find(id); place != places.end())
           list.sessions.back().queue_position = place->second;
       }
-      for (const auto& [id, info] : self->state.past) list.sessions.push_back(info);
+      self->state.past.for_each([&](const session_info& info) { list.sessions.push_back(info); });
       std::sort(list.sessions.begin(), list.sessions.end(),
                 [](const auto& a, const auto& b) { return a.started_at_ms < b.started_at_ms; });
       list.journal_error = self->state.journal.ok ? std::string{} : self->state.journal.error;
@@ -478,7 +489,7 @@ caf::behavior supervisor(supervisor_actor* self, session_env env, std::vector<se
 
 }  // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& sys, session_env env, std::vector<session_info> past,
+caf::actor spawn_supervisor(caf::actor_system& sys, session_env env, past_sessions past,
                             double global_budget_usd) {
   return sys.spawn(supervisor, env, std::move(past), global_budget_usd);
 }

@@ -15,14 +15,16 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/past_sessions.hpp"
 #include "actors/session.hpp"
 
 namespace agentrt {
 
-// With env.journal: `past` are the journaled sessions (listed, resumable with resume_command);
-// every session's events and records go to the journal, and a replay may be asked for.
-// global_budget_usd: for all sessions together, in USD (0: none).
+// With env.journal: `past` are the journaled sessions (listed, resumable with resume_command),
+// and the sessions that end join them, within its bound (the oldest beyond it are forgotten here
+// and in the journal); every session's events and records go to the journal, and a replay may
+// be asked for. global_budget_usd: for all sessions together, in USD (0: none).
 caf::actor spawn_supervisor(caf::actor_system& sys, session_env env,
-                            std::vector<session_info> past = {}, double global_budget_usd = 0);
+                            past_sessions past = past_sessions{}, double global_budget_usd = 0);
 
 }  // namespace agentrt

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "messages/commands.hpp"
 #include "messages/events.hpp"
@@ -81,6 +82,17 @@ struct journal_watch {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_watch& x) {
   return f(caf::meta::type_name("journal_watch"), x.watcher);
+}
+
+// Forget these ended sessions, record and events (supervisor -> journal): past_sessions' bound.
+// One that is live, or runs again before the journal writes, stays.
+struct journal_forget {
+  std::vector<std::string> session_ids;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_forget& x) {
+  return f(caf::meta::type_name("journal_forget"), x.session_ids);
 }
 
 // Write what is pending now; answered with command_ack once it is on disk.

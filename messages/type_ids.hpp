@@ -62,6 +62,7 @@ CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::replay_end))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::end_input_command))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::stored_session))
+CAF_ADD_TYPE_ID(agentrt, (agentrt::journal_forget))
 
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_subscription))
 CAF_ADD_TYPE_ID(agentrt, (agentrt::totals_tick))

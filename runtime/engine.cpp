@@ -88,6 +88,7 @@ runtime_options to_runtime(const engine_options& opts) {
   }
   r.cluster.tls = {opts.tls_certificate, opts.tls_key, opts.tls_ca};
   r.journal.dir = opts.journal_dir;
+  r.journal.keep_sessions = opts.journal_keep_sessions;
   r.admission.max_sessions = opts.max_sessions;
   r.global_budget_usd = opts.max_total_usd;
   if (opts.max_per_provider) r.admission.max_per_provider = *opts.max_per_provider;

@@ -127,11 +127,16 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     }
   }
   std::shared_ptr<journal::store> store;
-  std::vector<session_info> past;
+  past_sessions past{opts_.journal.keep_sessions};
   if (cluster.nodes.empty() && !opts_.journal.dir.empty()) {
     store = journal::store::open(opts_.journal.dir);
-    past = store->sessions();
     warnings_ = store->warnings();
+    if (opts_.journal.keep_sessions > 0) try {
+        store->forget_all_but_newest(opts_.journal.keep_sessions);
+      } catch (const std::exception& e) {  // they are forgotten at a later start
+        warnings_.push_back(std::string{e.what()} + " (the oldest sessions were kept)");
+      }
+    for (auto& info : store->sessions()) past.remember(std::move(info));
     for (const auto& w : warnings_) std::cerr << "agentrt: " << w << '\n';
   }
   system_ = std::make_unique<caf::actor_system>(*config_);

@@ -57,6 +57,10 @@ struct cluster_options {
 struct journal_options {
   std::string dir;
   std::chrono::milliseconds flush_interval{50};
+  // Ended sessions kept (record and events), the newest by start; the older ones are forgotten,
+  // at start and as sessions end, so that neither the file nor the memory of past sessions grows
+  // with every session ever run. 0: all.
+  std::size_t keep_sessions = 10000;
 };
 
 struct runtime_options {

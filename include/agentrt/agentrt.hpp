@@ -57,6 +57,10 @@ struct engine_options {
   // started; a session live in another one that lives is refused here. The constructor throws
   // std::runtime_error when the journal cannot be opened.
   std::string journal_dir;
+  // Ended sessions the journal keeps (record and events), the newest by start: older ones are
+  // forgotten at the constructor and as sessions end, no longer listed, resumable or replayable.
+  // 0: all, the journal then grows with every session.
+  std::size_t journal_keep_sessions = 10000;
   // Admission control (docs/reliability.md): agents running at once, in all (0: no limit) and
   // per provider (a provider not named: no limit of its own; unset: the runtime's default,
   // claude 3); the rest wait, queued.

@@ -57,6 +57,7 @@ std::string apply(const network_flags& flags, agentrt::cluster_options& cluster)
 struct session_flags {
   std::string state_dir = agentrt::journal::default_dir();
   bool no_journal = false;
+  std::size_t journal_keep = agentrt::journal_options{}.keep_sessions;
   int max_sessions = 0;
   std::vector<std::string> per_provider;  // PROVIDER=N
   std::int64_t stall_timeout_s = agentrt::session_policy{}.watchdog.stall_after.count() / 1000;
@@ -91,6 +92,11 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
   add_state_dir_option(cmd, flags.state_dir);
   cmd->add_flag("--no-journal", flags.no_journal,
                 "Keep no journal (sessions are forgotten on exit)");
+  cmd
+    ->add_option("--journal-keep", flags.journal_keep,
+                 "Ended sessions the journal keeps, the newest; older ones are forgotten, record "
+                 "and events (0: all)")
+    ->capture_default_str();
   cmd
     ->add_option("--max-sessions", flags.max_sessions,
                  "Agents running at once on this machine; the rest wait, queued (0: no limit)")
@@ -139,6 +145,7 @@ void add_session_options(CLI::App* cmd, session_flags& flags) {
 
 void apply(const session_flags& flags, agentrt::runtime_options& runtime) {
   if (!flags.no_journal) runtime.journal.dir = flags.state_dir;
+  runtime.journal.keep_sessions = flags.journal_keep;
   runtime.global_budget_usd = flags.max_total_usd;
   auto& watchdog = runtime.policy.watchdog;
   watchdog.stall_after = std::chrono::seconds{flags.stall_timeout_s};

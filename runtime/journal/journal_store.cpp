@@ -422,7 +422,8 @@ std::unique_ptr<store> store::open_read_only(const std::string& dir) {
 
 void store::write(const std::vector<packed_batch>& batches,
                   const std::vector<session_info>& records,
-                  const std::vector<std::pair<std::string, std::string>>& queries) {
+                  const std::vector<std::pair<std::string, std::string>>& queries,
+                  const std::vector<std::string>& forgotten) {
   in_transaction([&] {
     statement insert{
       db_, prepare("INSERT OR IGNORE INTO batches(session_id, first_seq, last_seq, events, "
@@ -463,6 +464,26 @@ void store::write(const std::vector<packed_batch>& batches,
     }
     statement set_query{db_, prepare("UPDATE sessions SET query=? WHERE session_id=?")};
     for (const auto& [id, query] : queries) set_query.bind_blob(1, query).bind(2, id).run();
+    if (forgotten.empty()) return;
+    const std::string ended = std::string{"session_id=? AND NOT ("} + live_statuses + ")";
+    statement events{db_, prepare("DELETE FROM batches WHERE session_id IN (SELECT session_id "
+                                  "FROM sessions WHERE " +
+                                  ended + ")")};
+    statement record{db_, prepare("DELETE FROM sessions WHERE " + ended)};
+    for (const auto& id : forgotten) {
+      events.bind(1, id).run();
+      record.bind(1, id).run();
+    }
+  });
+}
+
+void store::forget_all_but_newest(std::size_t keep) {
+  const std::string older = std::string{"SELECT session_id FROM sessions WHERE NOT ("} +
+                            live_statuses + ") ORDER BY started_at_ms DESC LIMIT -1 OFFSET " +
+                            std::to_string(keep);
+  in_transaction([&] {
+    exec(("DELETE FROM batches WHERE session_id IN (" + older + ");").c_str());
+    exec(("DELETE FROM sessions WHERE session_id IN (" + older + ");").c_str());
   });
 }
 

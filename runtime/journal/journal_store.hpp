@@ -67,10 +67,12 @@ class store {
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
-  // One transaction: the batches, the session records, the queries. Throws std::runtime_error
-  // with SQLite's reason (a full disk: "database or disk is full"); nothing of it is written then.
+  // One transaction: the batches, the session records, the queries, then the sessions to forget
+  // (record and events; one that is live stays). Throws std::runtime_error with SQLite's reason
+  // (a full disk: "database or disk is full"); nothing of it is written then.
   void write(const std::vector<packed_batch>& batches, const std::vector<session_info>& records,
-             const std::vector<std::pair<std::string, std::string>>& queries);
+             const std::vector<std::pair<std::string, std::string>>& queries,
+             const std::vector<std::string>& forgotten = {});
 
   // What open() had to do to the file (moved a damaged one aside), for the user to read.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -88,6 +90,9 @@ class store {
   // a record was there (two writers claiming one id: the first wins, and owned_elsewhere() tells
   // the second). Throws std::runtime_error as write() does; then it took none.
   std::vector<bool> claim(const std::vector<std::string>& session_ids);
+  // Forgets every ended session, record and events, but the `keep` newest by start, in one
+  // transaction. Throws as write() does.
+  void forget_all_but_newest(std::size_t keep);
   // This writer's pid, as session_info::owner_pid names it.
   std::int32_t owner_pid() const;
   // The sequence number of the session's last journaled event (0: none).

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "runtime/journal/journal_store.hpp"
 #include "support/temp_dir.hpp"
@@ -119,6 +121,58 @@ TEST(JournalStore, EachWriteAndQuestionReusesItsStatementWithItsOwnValues) {
   EXPECT_EQ(a[0].blob, "a2");
   EXPECT_EQ(a[1].blob, "a3");
   EXPECT_EQ(store->batches("b", 0).size(), 5u);
+}
+
+session_info record(const std::string& id, session_status status, std::int64_t started_at_ms) {
+  session_info info;
+  info.session_id = id;
+  info.provider = "fake";
+  info.status = status;
+  info.generation = 1;
+  info.started_at_ms = started_at_ms;
+  return info;
+}
+
+std::vector<std::string> recorded_ids(const journal::store& store) {
+  std::vector<std::string> ids;
+  for (const auto& info : store.sessions()) ids.push_back(info.session_id);
+  return ids;  // in the order they started
+}
+
+// Four ended sessions and a live one, each with a batch of events.
+std::unique_ptr<journal::store> store_of_five(const temp_dir& dir) {
+  auto store = journal::store::open(dir.path());
+  std::vector<session_info> records = {
+    record("old", session_status::done, 10), record("live", session_status::running, 20),
+    record("failed", session_status::error, 30), record("stopped", session_status::stopped, 40),
+    record("new", session_status::done, 50)};
+  std::vector<journal::packed_batch> batches;
+  for (const auto& r : records) batches.push_back(pack(r.session_id, 1, 2, "events"));
+  store->write(batches, records, {});
+  return store;
+}
+
+TEST(JournalStore, ForgettingAllButTheNewestKeepsThoseAndEveryLiveSession) {
+  temp_dir dir;
+  auto store = store_of_five(dir);
+  store->forget_all_but_newest(2);
+  EXPECT_EQ(recorded_ids(*store), (std::vector<std::string>{"live", "stopped", "new"}));
+  EXPECT_TRUE(store->batches("old", 0).empty());
+  EXPECT_TRUE(store->batches("failed", 0).empty());
+  EXPECT_EQ(store->batches("live", 0).size(), 1u);
+  EXPECT_EQ(store->batches("new", 0).size(), 1u);
+  EXPECT_EQ(sql_number(dir.path(), "SELECT count(*) FROM batches"), 3);
+}
+
+TEST(JournalStore, AWriteForgetsTheEndedSessionsItNamesButNotALiveOne) {
+  temp_dir dir;
+  auto store = store_of_five(dir);
+  store->write({pack("new", 3, 3, "more")}, {}, {}, {"old", "live", "new", "unknown"});
+  EXPECT_EQ(recorded_ids(*store), (std::vector<std::string>{"live", "failed", "stopped"}));
+  EXPECT_TRUE(store->batches("old", 0).empty());
+  EXPECT_TRUE(store->batches("new", 0).empty()) << "also what the same write added";
+  EXPECT_EQ(store->batches("live", 0).size(), 1u);
+  EXPECT_EQ(store->last_seq("new"), 0u);
 }
 
 TEST(JournalStore, TheEventsOfAJournalOfSchema3AreStillRead) {

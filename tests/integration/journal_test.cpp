@@ -206,6 +206,55 @@ TEST(Journal, AResumedSessionKeepsItsSpendingAndItsBudgetAcrossARestart) {
   EXPECT_NEAR(totals->total_cost_usd, 0.0021, 1e-9) << "this runtime's own spending";
 }
 
+std::vector<std::string> listed_ids(runtime& rt) {
+  std::vector<std::string> ids;
+  if (auto list = rt.list())
+    for (const auto& s : list->sessions) ids.push_back(s.session_id);
+  return ids;  // in the order they started
+}
+
+// The journal and the runtime's memory of ended sessions stay within the bound: the oldest are
+// forgotten as sessions end, and at the start of a runtime with a smaller bound.
+TEST(Journal, OnlyTheNewestEndedSessionsAreKeptAsTheyEndAndAtTheNextStart) {
+  temp_dir dir;
+  auto opts = journaled(dir);
+  opts.journal.keep_sessions = 4;
+  opts.policy.cleanup_grace = 10ms;
+  std::vector<std::string> ids;
+  {
+    runtime rt{opts};
+    event_collector events{rt};
+    for (int i = 0; i < 10; ++i) {  // one after another: each starts later than the one before
+      ids.push_back("k" + std::to_string(i));
+      ASSERT_TRUE(rt.query(fake_query(ids.back())));
+      ASSERT_TRUE(events.wait_terminal({ids.back()}, 10s));
+    }
+    std::vector<std::string> newest(ids.end() - 4, ids.end());
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (listed_ids(rt) != newest && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(listed_ids(rt), newest);
+  }
+  auto store = journal::store::open_read_only(dir.path());
+  ASSERT_TRUE(store);
+  std::vector<std::string> journaled_ids;
+  for (const auto& info : store->sessions()) journaled_ids.push_back(info.session_id);
+  EXPECT_EQ(journaled_ids, std::vector<std::string>(ids.end() - 4, ids.end()));
+  EXPECT_TRUE(store->batches("k0", 0).empty()) << "its events went with its record";
+  EXPECT_FALSE(store->batches("k9", 0).empty());
+  store.reset();
+
+  opts.journal.keep_sessions = 2;
+  runtime rt{opts};
+  EXPECT_EQ(listed_ids(rt), (std::vector<std::string>{"k8", "k9"}));
+  // A forgotten id is a new session again: numbered from the start.
+  event_collector again{rt};
+  ASSERT_TRUE(rt.query(fake_query("k6")));
+  ASSERT_TRUE(again.wait_terminal({"k6"}, 10s));
+  EXPECT_EQ(again.sessions["k6"].statuses.front().generation, 1u);
+  EXPECT_EQ(again.sessions["k6"].seqs.front(), 1u);
+}
+
 TEST(Journal, AReplayWithoutAJournalIsRefused) {
   runtime rt{test::test_options()};
   ASSERT_TRUE(rt.query(fake_query("nj")));
