@@ -6,8 +6,9 @@
 // The runtime's agents live under one directory, <the runtime's own v2 cgroup>/agentrt-<pid>, one
 // child directory per agent. A child joins its cgroup between vfork and exec (it writes "0" to
 // the cgroup.procs fd it is given), so even its first descendant is inside; `cgroup.kill` (Linux
-// 5.14) then SIGKILLs every process in the cgroup at once. The guardian (death_guard) kills the
-// whole directory when the runtime dies, even by SIGKILL.
+// 5.14) then SIGKILLs every process in the cgroup at once; an agent whose cgroup holds nothing but
+// its own zombie when it is reaped needs no kill, and the cgroup is removed then. The guardian
+// (death_guard) kills the whole directory when the runtime dies, even by SIGKILL.
 //
 // Needs a cgroup v2 hierarchy (unified, or the hybrid's /sys/fs/cgroup/unified) in which this
 // process may create directories and move processes: root, or a delegated subtree (systemd's
