@@ -105,8 +105,11 @@ start_node() {  # start_node LOG: prints the node's HOST:PORT once it listens
 }
 NODE_A=$(start_node "$BUILD/node-a.log")
 NODE_B=$(start_node "$BUILD/node-b.log")
+# In-process the driver starts each session with an engine call and its answer, one at a time; a
+# sidecar's host sends its queries at once, as the seed's does (issue 16's method).
 for n in ${CLUSTER_NS:-100 1000}; do
   load inproc cluster --n "$n" --k "$K" --node "$NODE_A" --node "$NODE_B"
+  load sidecar cluster --n "$n" --k "$K" -- "$BUILD/agentrt" sidecar --normalized --node "$NODE_A" --node "$NODE_B"
 done
 load inproc cluster --n 100 --k "$K" --delay 10 --node "$NODE_A" --node "$NODE_B"
 pkill -f "$BUILD/agentrt node" || true

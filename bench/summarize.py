@@ -114,16 +114,26 @@ print(table(["N", "node ev/s", "agentrt ev/s", "node µs/ev", "agentrt µs/ev", 
 
 
 print("## Distributed: through a coordinator and two nodes on loopback, against in-process\n")
+print("inproc: the driver embeds the coordinator and starts each session with a call and its answer, one at a time; "
+      "sidecar: `agentrt sidecar --normalized --node A --node B`, against `agentrt sidecar --normalized`, its host "
+      "sending the queries at once.\n")
 lines = []
-for r in sorted(pick("load", label="cluster", scenario="run"), key=lambda r: (r["delay_ms"], r["n"])):
-    local = one("load", mode="inproc", label="agentrt", scenario="run", n=r["n"], delay_ms=r["delay_ms"])
+cluster_ratio = {}
+for r in sorted(pick("load", label="cluster", scenario="run"), key=lambda r: (r["mode"], r["delay_ms"], r["n"])):
+    local_label = "agentrt" if r["mode"] == "inproc" else "agentrt-normalized"
+    local = one("load", mode=r["mode"], label=local_label, scenario="run", n=r["n"], delay_ms=r["delay_ms"])
     def added(key):
         return r.get(key) - local.get(key) if local and r.get(key) is not None and local.get(key) is not None else None
-    lines.append([r["n"], r["delay_ms"], local.get("events_per_s") if local else None, r.get("events_per_s"),
+    ratio = (r["events_per_s"] / local["events_per_s"]
+             if local and local.get("events_per_s") and r.get("events_per_s") else None)
+    if r["delay_ms"] == 0 and ratio is not None:
+        cluster_ratio[(r["mode"], r["n"])] = ratio
+    lines.append([r["mode"], r["n"], r["delay_ms"], local.get("events_per_s") if local else None, r.get("events_per_s"),
+                  f"{ratio:.2f}" if ratio is not None else "-",
                   local.get("lat_p50_ms") if local else None, r.get("lat_p50_ms"), added("lat_p50_ms"),
                   local.get("lat_p99_ms") if local else None, r.get("lat_p99_ms"), added("lat_p99_ms"),
                   r["lost"] + r["late_events"], r["end"]])
-print(table(["N", "delay ms", "in-process ev/s", "2 nodes ev/s", "in-process lat p50 ms", "2 nodes lat p50 ms",
+print(table(["driver", "N", "delay ms", "in-process ev/s", "2 nodes ev/s", "÷ in-process", "in-process lat p50 ms", "2 nodes lat p50 ms",
              "added p50 ms", "in-process lat p99 ms", "2 nodes lat p99 ms", "added p99 ms", "lost + late", "end"],
             lines))
 print()
@@ -151,6 +161,9 @@ for r in pick("load", scenario="run", label="agentrt"):
     if r["n"] == 3000:
         target(f"lost + late at N=3000, {r['mode']}, delay {r['delay_ms']} ms", r["lost"] + r["late_events"], "= 0",
                r["lost"] == 0 and r["late_events"] == 0)
+if ("sidecar", 1000) in cluster_ratio:
+    target("events/s through two nodes ÷ in-process, sidecar --normalized, N=1000", cluster_ratio[("sidecar", 1000)],
+           "≥ 0.6", cluster_ratio[("sidecar", 1000)] >= 0.6)
 spawn = [r.get("spawn_per_s") for r in pick("load", label="agentrt") if r["n"] >= 1000 and r.get("spawn_per_s")]
 if spawn:
     target("sessions started per second (worst, N ≥ 1000)", min(spawn), "≥ 300", min(spawn) >= 300)
