@@ -132,7 +132,10 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     store = journal::store::open(opts_.journal.dir);
     warnings_ = store->warnings();
     if (opts_.journal.keep_sessions > 0) try {
-        store->forget_all_but_newest(opts_.journal.keep_sessions);
+        // Said, not warned of: the bound at work is no fault for the host to see.
+        if (auto n = store->forget_all_but_newest(opts_.journal.keep_sessions); n > 0)
+          std::cerr << "agentrt: journal: forgot the " << n << " oldest ended sessions, beyond the "
+                    << opts_.journal.keep_sessions << " kept\n";
       } catch (const std::exception& e) {  // they are forgotten at a later start
         warnings_.push_back(std::string{e.what()} + " (the oldest sessions were kept)");
       }

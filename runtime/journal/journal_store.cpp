@@ -477,14 +477,17 @@ void store::write(const std::vector<packed_batch>& batches,
   });
 }
 
-void store::forget_all_but_newest(std::size_t keep) {
+std::size_t store::forget_all_but_newest(std::size_t keep) {
   const std::string older = std::string{"SELECT session_id FROM sessions WHERE NOT ("} +
                             live_statuses + ") ORDER BY started_at_ms DESC LIMIT -1 OFFSET " +
                             std::to_string(keep);
+  std::size_t forgotten = 0;
   in_transaction([&] {
     exec(("DELETE FROM batches WHERE session_id IN (" + older + ");").c_str());
     exec(("DELETE FROM sessions WHERE session_id IN (" + older + ");").c_str());
+    forgotten = static_cast<std::size_t>(sqlite3_changes(db_));
   });
+  return forgotten;
 }
 
 std::vector<session_info> store::sessions(const std::string& only) const {

@@ -91,8 +91,8 @@ class store {
   // the second). Throws std::runtime_error as write() does; then it took none.
   std::vector<bool> claim(const std::vector<std::string>& session_ids);
   // Forgets every ended session, record and events, but the `keep` newest by start, in one
-  // transaction. Throws as write() does.
-  void forget_all_but_newest(std::size_t keep);
+  // transaction; how many it forgot. Throws as write() does.
+  std::size_t forget_all_but_newest(std::size_t keep);
   // This writer's pid, as session_info::owner_pid names it.
   std::int32_t owner_pid() const;
   // The sequence number of the session's last journaled event (0: none).

@@ -155,8 +155,9 @@ std::unique_ptr<journal::store> store_of_five(const temp_dir& dir) {
 TEST(JournalStore, ForgettingAllButTheNewestKeepsThoseAndEveryLiveSession) {
   temp_dir dir;
   auto store = store_of_five(dir);
-  store->forget_all_but_newest(2);
+  EXPECT_EQ(store->forget_all_but_newest(2), 2u);
   EXPECT_EQ(recorded_ids(*store), (std::vector<std::string>{"live", "stopped", "new"}));
+  EXPECT_EQ(store->forget_all_but_newest(2), 0u);
   EXPECT_TRUE(store->batches("old", 0).empty());
   EXPECT_TRUE(store->batches("failed", 0).empty());
   EXPECT_EQ(store->batches("live", 0).size(), 1u);
