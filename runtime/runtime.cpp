@@ -68,6 +68,20 @@ void check_room_for_threads(std::size_t n) {
                            "raise it"};
 }
 
+// Before the records are loaded: the ended sessions beyond `keep` are deleted from the journal.
+// That is said on stderr, not warned of: the bound at work is no fault for the host to see. A
+// failure is a warning; they are forgotten at a later start.
+void forget_old_sessions(journal::store& store, std::size_t keep,
+                         std::vector<std::string>& warnings) {
+  try {
+    if (auto n = store.forget_all_but_newest(keep); n > 0)
+      std::cerr << "agentrt: journal: forgot the " << n << " oldest ended sessions, beyond the "
+                << keep << " kept\n";
+  } catch (const std::exception& e) {
+    warnings.push_back(std::string{e.what()} + " (the oldest sessions were kept)");
+  }
+}
+
 }  // namespace
 
 std::string cluster_problem(const cluster_options& opts) {
@@ -131,14 +145,8 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
   if (cluster.nodes.empty() && !opts_.journal.dir.empty()) {
     store = journal::store::open(opts_.journal.dir);
     warnings_ = store->warnings();
-    if (opts_.journal.keep_sessions > 0) try {
-        // Said, not warned of: the bound at work is no fault for the host to see.
-        if (auto n = store->forget_all_but_newest(opts_.journal.keep_sessions); n > 0)
-          std::cerr << "agentrt: journal: forgot the " << n << " oldest ended sessions, beyond the "
-                    << opts_.journal.keep_sessions << " kept\n";
-      } catch (const std::exception& e) {  // they are forgotten at a later start
-        warnings_.push_back(std::string{e.what()} + " (the oldest sessions were kept)");
-      }
+    if (opts_.journal.keep_sessions > 0)
+      forget_old_sessions(*store, opts_.journal.keep_sessions, warnings_);
     for (auto& info : store->sessions()) past.remember(std::move(info));
     for (const auto& w : warnings_) std::cerr << "agentrt: " << w << '\n';
   }
