@@ -557,3 +557,28 @@ TEST(Sidecar, ASessionLiveWhenTheSidecarWasKilledIsListedInterruptedAndResumes) 
   EXPECT_EQ(sc.until([](const json& j) { return j["type"] == "error"; }).back()["message"],
             "Session not found");
 }
+
+// --journal-keep as a host passes it: the next sidecar on the same state directory lists only the
+// newest ended sessions it keeps, and a forgotten id starts anew, from its first generation.
+TEST(Sidecar, JournalKeepBoundsTheEndedSessionsTheNextSidecarLists) {
+  agentrt::test::temp_dir state;
+  cli_options with_state;
+  with_state.state_home = state.path();
+  {
+    sidecar sc{{"--journal-keep", "3"}, with_state};
+    for (std::string id : {"a", "b", "c"}) {  // one after another: each starts later
+      sc.send(fake_query(id));
+      sc.until([&](const json& j) { return j["type"] == "agent_stopped" && j["sessionId"] == id; });
+    }
+    sc.proc.close_stdin();  // the journal is written last
+    EXPECT_EQ(sc.proc.wait_exit(), 0);
+  }
+  sidecar sc{{"--journal-keep", "1"}, with_state};
+  sc.send({{"type", "list"}});
+  auto rows = sc.until([](const json& j) { return j["type"] == "sessions"; }).back()["sessions"];
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["sessionId"], "c");
+  sc.send(fake_query("a"));
+  sc.until([](const json& j) { return j["type"] == "agent_stopped"; });
+  EXPECT_EQ(list_row(sc, "a")["generation"], 1);
+}
